@@ -1,0 +1,1015 @@
+"""The CDR store: the only part of cdrlib that talks SQL.
+
+It writes and reads the domain objects of `cdrlib.model` and hands polars frames upward for the
+heavy reads. Open it with `Store.open(url)`; the schema is created on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from cdrlib import model
+from cdrlib.errors import StoreError
+from cdrlib.store import schema as s
+from cdrlib.store.schema import SCALE, to_micros
+
+__all__ = ["AddResult", "LocationInfo", "RejectionRow", "SessionFilter", "Store"]
+
+_KEY_CHUNK = 500  # keys per IN (...) lookup: well under every database's bind-parameter limit
+_PRICE_FIELDS = (
+    "total_cost",
+    "total_fixed_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_reservation_cost",
+)
+_DIMENSION_COLUMNS = (
+    "energy_e4",
+    "time_e4",
+    "parking_time_e4",
+    "reservation_time_e4",
+    "min_current_e4",
+    "max_current_e4",
+    "min_power_e4",
+    "max_power_e4",
+)
+_DIMENSION_FIELDS = tuple(c.removesuffix("_e4") for c in _DIMENSION_COLUMNS)
+
+
+def to_e4(value: Decimal | int | None) -> int | None:
+    """An exact decimal as an integer of 1/10,000, rounded half up beyond 4 decimals."""
+    if value is None:
+        return None
+    return int((Decimal(value) * SCALE).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def from_e4(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value).scaleb(-4)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What `Store.add_cdrs` did: ``conflicts`` holds the CDRs that were not written."""
+
+    inserted: int = 0
+    duplicates: int = 0
+    conflicts: tuple[model.Cdr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionRow:
+    """A record that was not stored as data, kept with its raw text and the reason."""
+
+    file: str
+    position: int
+    reason: str
+    raw: str
+    kind: str | None = None
+    record_id: str | None = None
+    field: str | None = None
+    is_conflict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LocationInfo:
+    """What the store knows of a location, for enriching its CDRs."""
+
+    time_zone: str
+    ou_code: str | None
+    evse_ou: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """Which CDRs a dashboard read covers. Empty collections mean "all".
+
+    ``ou_codes`` should already include the children of a chosen OU (see `Store.ou_subtree`).
+    """
+
+    ou_codes: frozenset[str] = frozenset()
+    location_ids: frozenset[str] = frozenset()
+    emp_ids: frozenset[str] = frozenset()
+    roamed: bool | None = None
+
+
+# The columns a dashboard read returns (`Store.session_frame`), with their polars types.
+SESSION_COLUMNS: dict[str, pl.DataType] = {
+    "pk": pl.Int64(),
+    "cdr_id": pl.String(),
+    "start_us": pl.Int64(),
+    "end_us": pl.Int64(),
+    "created_us": pl.Int64(),
+    "time_zone": pl.String(),
+    "currency": pl.String(),
+    "total_energy_e4": pl.Int64(),
+    "total_time_e4": pl.Int64(),
+    "total_parking_time_e4": pl.Int64(),
+    "total_cost_excl_e4": pl.Int64(),
+    "total_cost_incl_e4": pl.Int64(),
+    "roamed": pl.Boolean(),
+    "emp_id": pl.String(),
+    "ou_code": pl.String(),
+    "location_ou_code": pl.String(),
+    "location_id": pl.String(),
+    "location_name": pl.String(),
+    "location_country": pl.String(),
+    "connector_power_type": pl.String(),
+    "credit": pl.Boolean(),
+}
+_SESSION_SELECT = {
+    "start_us": "start_date_time",
+    "end_us": "end_date_time",
+    "created_us": "created_at",
+}
+
+
+class Store:
+    """A CDR store on one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, url: str, *, create: bool = True) -> Store:
+        """Open (and on first use create) the store at ``url``.
+
+        SQLite files get their folder created and WAL mode, so the dashboard reads while an
+        import writes. Any failure becomes a `StoreError` naming the URL (password hidden).
+        """
+        try:
+            sa_url = sa.engine.make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"not a database URL: {url!r} (example: sqlite:///data/cdrs.db)") from exc
+        shown = sa_url.render_as_string(hide_password=True)
+        is_sqlite = sa_url.get_backend_name() == "sqlite"
+        if is_sqlite and sa_url.database and sa_url.database != ":memory:":
+            Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = sa.create_engine(sa_url, **({"connect_args": {"timeout": 30}} if is_sqlite else {}))
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL {shown}: {exc}") from exc
+        if is_sqlite:
+            event.listen(engine, "connect", _sqlite_on_connect)
+        store = cls(engine)
+        try:
+            with engine.begin() as conn:
+                if create:
+                    s.metadata.create_all(conn)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"cannot open the CDR store at {shown}: {exc.__class__.__name__}: {exc.orig or exc}"
+            ) from exc
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(s.meta_info.c.value).where(s.meta_info.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(s.meta_info).where(s.meta_info.c.key == key))
+            conn.execute(sa.insert(s.meta_info).values(key=key, value=value))
+
+    # ------------------------------------------------------------------ master data
+    def put_ous(self, ous: Iterable[model.OrganizationUnit]) -> None:
+        """Insert or update OUs (parents first: the list is sorted so that parents come first)."""
+        rows = {o.code: o for o in ous}
+        ordered = _parents_first(rows)
+        with self.engine.begin() as conn:
+            existing = set(conn.execute(sa.select(s.ou.c.code)).scalars())
+            for o in ordered:
+                values = {"name": o.name, "parent_code": o.parent_code, "is_customer": o.is_customer}
+                if o.code in existing:
+                    conn.execute(sa.update(s.ou).where(s.ou.c.code == o.code).values(**values))
+                else:
+                    conn.execute(sa.insert(s.ou).values(code=o.code, **values))
+
+    def ous(self) -> list[model.OrganizationUnit]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(s.ou).order_by(s.ou.c.code)).all()
+        return [model.OrganizationUnit(r.code, r.name, r.parent_code, bool(r.is_customer)) for r in rows]
+
+    def ou_subtree(self, code: str) -> frozenset[str]:
+        """The OU ``code`` and all its descendants."""
+        children: dict[str | None, list[str]] = {}
+        for o in self.ous():
+            children.setdefault(o.parent_code, []).append(o.code)
+        found, todo = set(), [code]
+        while todo:
+            c = todo.pop()
+            if c not in found:
+                found.add(c)
+                todo.extend(children.get(c, ()))
+        return frozenset(found)
+
+    def put_emps(self, emps: Iterable[model.Emp]) -> None:
+        with self.engine.begin() as conn:
+            for e in emps:
+                conn.execute(sa.delete(s.emp).where(s.emp.c.id == e.id))
+                conn.execute(sa.insert(s.emp).values(id=e.id, name=e.name))
+
+    def emps(self) -> list[model.Emp]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(s.emp).order_by(s.emp.c.id)).all()
+        return [model.Emp(r.id, r.name) for r in rows]
+
+    def put_locations(self, locations: Iterable[model.Location]) -> int:
+        """Insert or update locations and their EVSEs by key; returns how many were written.
+
+        A location older than the stored one (``last_updated``) does not overwrite it.
+        """
+        written = 0
+        with self.engine.begin() as conn:
+            for loc in locations:
+                key = (
+                    (s.location.c.country_code == loc.country_code)
+                    & (s.location.c.party_id == loc.party_id)
+                    & (s.location.c.location_id == loc.id)
+                )
+                row = conn.execute(sa.select(s.location.c.pk, s.location.c.last_updated).where(key)).first()
+                values = {
+                    "name": loc.name,
+                    "address": loc.address,
+                    "city": loc.city,
+                    "postal_code": loc.postal_code,
+                    "state": loc.state,
+                    "country": loc.country,
+                    "latitude": loc.latitude,
+                    "longitude": loc.longitude,
+                    "time_zone": loc.time_zone,
+                    "ou_code": loc.ou_code,
+                    "last_updated": loc.last_updated,
+                    "document": loc.document,
+                }
+                if row is None:
+                    pk = conn.execute(
+                        sa.insert(s.location).values(
+                            country_code=loc.country_code, party_id=loc.party_id, location_id=loc.id, **values
+                        )
+                    ).inserted_primary_key[0]
+                elif row.last_updated > loc.last_updated:
+                    continue
+                else:
+                    pk = row.pk
+                    conn.execute(sa.update(s.location).where(s.location.c.pk == pk).values(**values))
+                    conn.execute(sa.delete(s.evse).where(s.evse.c.location_pk == pk))
+                if loc.evses:
+                    conn.execute(
+                        sa.insert(s.evse),
+                        [
+                            {
+                                "location_pk": pk,
+                                "uid": e.uid,
+                                "evse_id": e.evse_id,
+                                "ou_code": e.ou_code,
+                                "document": e.document,
+                            }
+                            for e in loc.evses
+                        ],
+                    )
+                written += 1
+        return written
+
+    def locations(self) -> list[model.Location]:
+        with self.engine.connect() as conn:
+            locs = conn.execute(sa.select(s.location).order_by(s.location.c.pk)).all()
+            evses: dict[int, list[model.Evse]] = {}
+            for e in conn.execute(sa.select(s.evse).order_by(s.evse.c.pk)):
+                evses.setdefault(e.location_pk, []).append(model.Evse(e.uid, e.evse_id, e.ou_code, e.document))
+        return [
+            model.Location(
+                country_code=r.country_code,
+                party_id=r.party_id,
+                id=r.location_id,
+                address=r.address,
+                city=r.city,
+                country=r.country,
+                latitude=r.latitude,
+                longitude=r.longitude,
+                time_zone=r.time_zone,
+                last_updated=r.last_updated,
+                name=r.name,
+                postal_code=r.postal_code,
+                state=r.state,
+                ou_code=r.ou_code,
+                evses=tuple(evses.get(r.pk, ())),
+                document=r.document,
+            )
+            for r in locs
+        ]
+
+    def location_index(self) -> dict[tuple[str, str, str], LocationInfo]:
+        """(country_code, party_id, location id) -> time zone and OUs, for enriching CDRs."""
+        with self.engine.connect() as conn:
+            locs = conn.execute(
+                sa.select(
+                    s.location.c.pk,
+                    s.location.c.country_code,
+                    s.location.c.party_id,
+                    s.location.c.location_id,
+                    s.location.c.time_zone,
+                    s.location.c.ou_code,
+                )
+            ).all()
+            evse_ou: dict[int, dict[str, str | None]] = {}
+            for e in conn.execute(sa.select(s.evse.c.location_pk, s.evse.c.uid, s.evse.c.ou_code)):
+                evse_ou.setdefault(e.location_pk, {})[e.uid] = e.ou_code
+        return {
+            (r.country_code, r.party_id, r.location_id): LocationInfo(r.time_zone, r.ou_code, evse_ou.get(r.pk, {}))
+            for r in locs
+        }
+
+    def put_tariffs(self, tariffs: Iterable[model.Tariff]) -> dict[tuple[str, str, str, dt.datetime], int]:
+        """Store tariff versions not yet known; returns (country, party, id, last_updated) -> pk."""
+        with self.engine.begin() as conn:
+            return self._put_tariffs(conn, tariffs)
+
+    def _put_tariffs(
+        self, conn: Connection, tariffs: Iterable[model.Tariff]
+    ) -> dict[tuple[str, str, str, dt.datetime], int]:
+        wanted = {(t.country_code, t.party_id, t.id, t.last_updated): t for t in tariffs}
+        if not wanted:
+            return {}
+        t = s.tariff
+        known: dict[tuple[str, str, str, dt.datetime], int] = {}
+        ids = sorted({k[2] for k in wanted})
+        for chunk in _chunks(ids, _KEY_CHUNK):
+            for r in conn.execute(
+                sa.select(t.c.pk, t.c.country_code, t.c.party_id, t.c.tariff_id, t.c.last_updated).where(
+                    t.c.tariff_id.in_(chunk)
+                )
+            ):
+                known[(r.country_code, r.party_id, r.tariff_id, r.last_updated)] = r.pk
+        for key, tar in wanted.items():
+            if key in known:
+                continue
+            known[key] = conn.execute(
+                sa.insert(t).values(
+                    country_code=tar.country_code,
+                    party_id=tar.party_id,
+                    tariff_id=tar.id,
+                    currency=tar.currency,
+                    type=tar.type,
+                    start_date_time=tar.start_date_time,
+                    end_date_time=tar.end_date_time,
+                    last_updated=tar.last_updated,
+                    document=tar.document,
+                )
+            ).inserted_primary_key[0]
+        return {k: v for k, v in known.items() if k in wanted}
+
+    def tariffs(self) -> list[model.Tariff]:
+        """Every stored tariff version, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(s.tariff).order_by(s.tariff.c.pk)).all()
+        return [_tariff_from_row(r) for r in rows]
+
+    def put_reimbursements(self, configs: Iterable[model.ReimbursementConfig]) -> None:
+        with self.engine.begin() as conn:
+            loc_pks = _location_pks(conn)
+            for c in configs:
+                loc_key = (c.location_country_code, c.location_party_id, c.location_id)
+                if loc_key not in loc_pks:
+                    raise StoreError(f"reimbursement for unknown location {'/'.join(loc_key)}")
+                pk = conn.execute(
+                    sa.insert(s.reimbursement).values(
+                        location_pk=loc_pks[loc_key], contract_id=c.contract_id, ou_code=c.ou_code
+                    )
+                ).inserted_primary_key[0]
+                conn.execute(
+                    sa.insert(s.reimbursement_tariff),
+                    [
+                        {
+                            "reimbursement_pk": pk,
+                            "valid_from": t.valid_from,
+                            "excl_vat_e4": to_e4(t.excl_vat),
+                            "incl_vat_e4": to_e4(t.incl_vat),
+                            "currency": t.currency,
+                        }
+                        for t in c.tariffs
+                    ],
+                )
+                conn.execute(
+                    sa.insert(s.reimbursement_payee),
+                    [
+                        {"reimbursement_pk": pk, "valid_from": p.valid_from, "name": p.name, "iban": p.iban}
+                        for p in c.payees
+                    ],
+                )
+
+    def reimbursements(self) -> list[model.ReimbursementConfig]:
+        with self.engine.connect() as conn:
+            locs = {pk: key for key, pk in _location_pks(conn).items()}
+            tariffs: dict[int, list[model.ReimbursementTariff]] = {}
+            for r in conn.execute(sa.select(s.reimbursement_tariff).order_by(s.reimbursement_tariff.c.valid_from)):
+                tariffs.setdefault(r.reimbursement_pk, []).append(
+                    model.ReimbursementTariff(r.valid_from, from_e4(r.excl_vat_e4), from_e4(r.incl_vat_e4), r.currency)
+                )
+            payees: dict[int, list[model.Payee]] = {}
+            for r in conn.execute(sa.select(s.reimbursement_payee).order_by(s.reimbursement_payee.c.valid_from)):
+                payees.setdefault(r.reimbursement_pk, []).append(model.Payee(r.valid_from, r.name, r.iban))
+            rows = conn.execute(sa.select(s.reimbursement).order_by(s.reimbursement.c.pk)).all()
+        return [
+            model.ReimbursementConfig(
+                *locs[r.location_pk],
+                tariffs=tuple(tariffs.get(r.pk, ())),
+                payees=tuple(payees.get(r.pk, ())),
+                contract_id=r.contract_id,
+                ou_code=r.ou_code,
+            )
+            for r in rows
+        ]
+
+    def put_distribution_rules(self, rules: Iterable[model.DistributionRule]) -> None:
+        with self.engine.begin() as conn:
+            for rule in rules:
+                pk = conn.execute(
+                    sa.insert(s.distribution_rule).values(ou_code=rule.ou_code, name=rule.name)
+                ).inserted_primary_key[0]
+                conn.execute(
+                    sa.insert(s.distribution_version),
+                    [
+                        {
+                            "rule_pk": pk,
+                            "valid_from": v.valid_from,
+                            "energy_compensation_e4": to_e4(v.energy_compensation_per_kwh),
+                            "method": v.method,
+                            "cpo_fee_e4": to_e4(v.cpo_fee_per_kwh),
+                            "cpo_percentage_e4": to_e4(v.cpo_percentage),
+                            "customer_percentage_e4": to_e4(v.customer_percentage),
+                            "currency": v.currency,
+                        }
+                        for v in rule.versions
+                    ],
+                )
+
+    def distribution_rules(self) -> list[model.DistributionRule]:
+        with self.engine.connect() as conn:
+            versions: dict[int, list[model.DistributionVersion]] = {}
+            for v in conn.execute(sa.select(s.distribution_version).order_by(s.distribution_version.c.valid_from)):
+                versions.setdefault(v.rule_pk, []).append(
+                    model.DistributionVersion(
+                        valid_from=v.valid_from,
+                        energy_compensation_per_kwh=from_e4(v.energy_compensation_e4),
+                        method=v.method,
+                        currency=v.currency,
+                        cpo_fee_per_kwh=from_e4(v.cpo_fee_e4),
+                        cpo_percentage=from_e4(v.cpo_percentage_e4),
+                        customer_percentage=from_e4(v.customer_percentage_e4),
+                    )
+                )
+            rows = conn.execute(sa.select(s.distribution_rule).order_by(s.distribution_rule.c.pk)).all()
+        return [model.DistributionRule(r.ou_code, r.name, tuple(versions.get(r.pk, ()))) for r in rows]
+
+    # ------------------------------------------------------------------ batches and rejections
+    def begin_batch(self, source: str, description: str = "") -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(
+                sa.insert(s.import_batch).values(
+                    source=source,
+                    description=description,
+                    started_at=_now(),
+                    accepted=0,
+                    duplicates=0,
+                    rejected=0,
+                    conflicts=0,
+                )
+            ).inserted_primary_key[0]
+
+    def finish_batch(self, batch_pk: int, *, accepted: int, duplicates: int, rejected: int, conflicts: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(s.import_batch)
+                .where(s.import_batch.c.pk == batch_pk)
+                .values(
+                    finished_at=_now(), accepted=accepted, duplicates=duplicates, rejected=rejected, conflicts=conflicts
+                )
+            )
+
+    def add_rejections(self, batch_pk: int, rejections: Sequence[RejectionRow]) -> None:
+        if not rejections:
+            return
+        now = _now()
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(s.rejection),
+                [
+                    {
+                        "batch_pk": batch_pk,
+                        "file": r.file,
+                        "position": r.position,
+                        "kind": r.kind,
+                        "record_id": r.record_id,
+                        "field": r.field,
+                        "reason": r.reason,
+                        "is_conflict": r.is_conflict,
+                        "raw": r.raw,
+                        "created_at": now,
+                    }
+                    for r in rejections
+                ],
+            )
+
+    def rejections(self, batch_pk: int | None = None) -> list[RejectionRow]:
+        q = sa.select(s.rejection).order_by(s.rejection.c.pk)
+        if batch_pk is not None:
+            q = q.where(s.rejection.c.batch_pk == batch_pk)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            RejectionRow(r.file, r.position, r.reason, r.raw, r.kind, r.record_id, r.field, bool(r.is_conflict))
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ CDRs
+    def add_cdrs(self, cdrs: Sequence[model.Cdr], *, batch_pk: int | None = None) -> AddResult:
+        """Write CDRs in one transaction: all of them or none.
+
+        A CDR whose key (country_code, party_id, id) is already stored, or repeated earlier in
+        ``cdrs``, is a duplicate when its content hash is the same (both None counts as the same)
+        and a conflict otherwise; conflicts are returned, never written. Every CDR must have
+        ``roamed`` and ``time_zone`` decided (the importer and the generator do that).
+        """
+        if not cdrs:
+            return AddResult()
+        try:
+            with self.engine.begin() as conn:
+                return self._add_cdrs(conn, cdrs, batch_pk)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write CDRs to {self.url}: {exc.__class__.__name__}: {exc.orig or exc}") from exc
+
+    def _add_cdrs(self, conn: Connection, cdrs: Sequence[model.Cdr], batch_pk: int | None) -> AddResult:
+        c = s.cdr
+        seen: dict[tuple[str, str, str], str | None] = {}
+        ids = sorted({x.id for x in cdrs})
+        for chunk in _chunks(ids, _KEY_CHUNK):
+            q = sa.select(c.c.country_code, c.c.party_id, c.c.cdr_id, c.c.content_hash).where(c.c.cdr_id.in_(chunk))
+            for r in conn.execute(q):
+                seen[(r.country_code, r.party_id, r.cdr_id)] = r.content_hash
+        fresh: list[model.Cdr] = []
+        duplicates = 0
+        conflicts: list[model.Cdr] = []
+        for x in cdrs:
+            if x.key in seen:
+                if seen[x.key] == x.content_hash:
+                    duplicates += 1
+                else:
+                    conflicts.append(x)
+                continue
+            seen[x.key] = x.content_hash
+            fresh.append(x)
+        if not fresh:
+            return AddResult(0, duplicates, tuple(conflicts))
+
+        tariff_pks = self._put_tariffs(conn, (t for x in fresh for t in x.tariffs))
+        now = _now()
+        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.c.pk), 0))).scalar_one()
+        _bulk_insert(conn, c, _CDR_COLUMNS, [_cdr_row(x, now, batch_pk) for x in fresh])
+        pks: dict[tuple[str, str, str], int] = {}
+        for r in conn.execute(sa.select(c.c.pk, c.c.country_code, c.c.party_id, c.c.cdr_id).where(c.c.pk > before)):
+            pks[(r.country_code, r.party_id, r.cdr_id)] = r.pk
+        period_rows = []
+        link_rows = []
+        for x in fresh:
+            pk = pks[x.key]
+            for seq, p in enumerate(x.charging_periods):
+                period_rows.append(
+                    (
+                        pk,
+                        seq,
+                        to_micros(p.start_date_time),
+                        p.tariff_id,
+                        *(to_e4(getattr(p, f)) for f in _DIMENSION_FIELDS),
+                    )
+                )
+            for seq, t in enumerate(x.tariffs):
+                link_rows.append((pk, seq, tariff_pks[(t.country_code, t.party_id, t.id, t.last_updated)]))
+        _bulk_insert(conn, s.cdr_period, _PERIOD_COLUMNS, period_rows)
+        _bulk_insert(conn, s.cdr_tariff, ("cdr_pk", "seq", "tariff_pk"), link_rows)
+        return AddResult(len(fresh), duplicates, tuple(conflicts))
+
+    def count_cdrs(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(s.cdr)).scalar_one()
+
+    def get_cdr(self, country_code: str, party_id: str, cdr_id: str) -> model.Cdr | None:
+        """One CDR by its key, with its periods and tariffs; None when not stored."""
+        where = (s.cdr.c.country_code == country_code) & (s.cdr.c.party_id == party_id) & (s.cdr.c.cdr_id == cdr_id)
+        found = list(self.iter_cdrs(where=where))
+        return found[0] if found else None
+
+    def iter_cdrs(
+        self,
+        *,
+        created_from: dt.datetime | None = None,
+        created_to: dt.datetime | None = None,
+        where: Any = None,
+        chunk_size: int = 5_000,
+    ) -> Iterator[model.Cdr]:
+        """CDRs (oldest created first) with their periods and tariffs, a chunk of queries at a time:
+        three queries per ``chunk_size`` CDRs, never one per CDR. ``created_to`` is exclusive."""
+        c = s.cdr
+        q = sa.select(c).order_by(c.c.created_at, c.c.pk)
+        if created_from is not None:
+            q = q.where(c.c.created_at >= created_from)
+        if created_to is not None:
+            q = q.where(c.c.created_at < created_to)
+        if where is not None:
+            q = q.where(where)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(q)
+            for rows in result.partitions(chunk_size):
+                yield from self._cdrs_from_rows(conn, rows)
+
+    def _cdrs_from_rows(self, conn: Connection, rows: Sequence[Any]) -> list[model.Cdr]:
+        pks = [r.pk for r in rows]
+        lo, hi = min(pks), max(pks)
+        periods: dict[int, list[model.ChargingPeriod]] = {}
+        p = s.cdr_period
+        wanted = set(pks)
+        for r in conn.execute(sa.select(p).where(p.c.cdr_pk.between(lo, hi)).order_by(p.c.cdr_pk, p.c.seq)):
+            if r.cdr_pk in wanted:
+                periods.setdefault(r.cdr_pk, []).append(
+                    model.ChargingPeriod(
+                        r.start_date_time,
+                        r.tariff_id,
+                        *(from_e4(getattr(r, col)) for col in _DIMENSION_COLUMNS),
+                    )
+                )
+        tariffs: dict[int, list[model.Tariff]] = {}
+        t, link = s.tariff, s.cdr_tariff
+        for r in conn.execute(
+            sa.select(link.c.cdr_pk, t)
+            .join(t, t.c.pk == link.c.tariff_pk)
+            .where(link.c.cdr_pk.between(lo, hi))
+            .order_by(link.c.cdr_pk, link.c.seq)
+        ):
+            if r.cdr_pk in wanted:
+                tariffs.setdefault(r.cdr_pk, []).append(_tariff_from_row(r))
+        return [_cdr_from_row(r, tuple(periods.get(r.pk, ())), tuple(tariffs.get(r.pk, ()))) for r in rows]
+
+    # ------------------------------------------------------------------ dashboard reads
+    def session_frame(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        flt: SessionFilter = SessionFilter(),
+    ) -> pl.DataFrame:
+        """The CDRs whose session started in [start, end), one row each, `SESSION_COLUMNS`.
+
+        One range query on ``ix_cdr_start``; the filters are SQL conditions.
+        """
+        c = s.cdr
+        # Instants are read as raw integers (no per-value type processing): the frame converts in bulk.
+        cols = [
+            sa.type_coerce(c.c[_SESSION_SELECT[name]], sa.BigInteger).label(name)
+            if name in _SESSION_SELECT
+            else c.c[name]
+            for name in SESSION_COLUMNS
+        ]
+        q = (
+            sa.select(*cols)
+            .where(c.c.start_date_time >= start, c.c.start_date_time < end)
+            .order_by(c.c.start_date_time, c.c.pk)
+        )
+        if flt.ou_codes:
+            q = q.where(c.c.ou_code.in_(sorted(flt.ou_codes)))
+        if flt.location_ids:
+            q = q.where(c.c.location_id.in_(sorted(flt.location_ids)))
+        if flt.emp_ids:
+            q = q.where(c.c.emp_id.in_(sorted(flt.emp_ids)))
+        if flt.roamed is not None:
+            q = q.where(c.c.roamed == flt.roamed)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return pl.DataFrame(rows, schema=SESSION_COLUMNS, orient="row")
+
+    def session_bounds(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The first session start and last session end in the store; None when it is empty."""
+        c = s.cdr
+        with self.engine.connect() as conn:
+            lo, hi = conn.execute(sa.select(sa.func.min(c.c.start_date_time), sa.func.max(c.c.end_date_time))).one()
+        return None if lo is None else (lo, hi)
+
+    def filter_options(self) -> dict[str, list[tuple[str, str]]]:
+        """(value, label) choices for the dashboard filters: locations and EMPs seen in CDRs."""
+        c = s.cdr
+        with self.engine.connect() as conn:
+            locations = conn.execute(
+                sa.select(c.c.location_id, sa.func.max(c.c.location_name))
+                .group_by(c.c.location_id)
+                .order_by(c.c.location_id)
+            ).all()
+            emp_names = dict(conn.execute(sa.select(s.emp.c.id, s.emp.c.name)).all())
+            emps = (
+                conn.execute(sa.select(c.c.emp_id).where(c.c.emp_id.is_not(None)).distinct().order_by(c.c.emp_id))
+                .scalars()
+                .all()
+            )
+        return {
+            "locations": [(lid, f"{name} ({lid})" if name else lid) for lid, name in locations],
+            "emps": [(e, f"{emp_names[e]} ({e})" if e in emp_names else e) for e in emps],
+        }
+
+
+# ---------------------------------------------------------------------- row mapping
+_CDR_COLUMNS = tuple(col.name for col in s.cdr.columns if col.name != "pk")
+_PERIOD_COLUMNS = ("cdr_pk", "seq", "start_date_time", "tariff_id", *_DIMENSION_COLUMNS)
+
+
+def _price_parts(price: model.Price | None) -> tuple[int | None, int | None]:
+    if price is None:
+        return None, None
+    return to_e4(price.excl_vat), to_e4(price.incl_vat)
+
+
+def _taxes_json(x: model.Cdr) -> str | None:
+    taxes = {}
+    for name in _PRICE_FIELDS:
+        price = getattr(x, name)
+        if price is not None and price.taxes is not None:
+            taxes[name] = [
+                {
+                    k: v
+                    for k, v in (
+                        ("name", t.name),
+                        ("amount", str(t.amount)),
+                        ("account_number", t.account_number),
+                        ("percentage", None if t.percentage is None else str(t.percentage)),
+                    )
+                    if v is not None
+                }
+                for t in price.taxes
+            ]
+    return _canonical(taxes) if taxes else None
+
+
+def _cdr_row(x: model.Cdr, now: dt.datetime, batch_pk: int | None) -> tuple[Any, ...]:
+    if x.roamed is None or x.time_zone is None:
+        raise StoreError(f"CDR {x.id}: roamed and time_zone must be decided before it is stored")
+    tok, loc = x.cdr_token, x.cdr_location
+    prices = [v for name in _PRICE_FIELDS for v in _price_parts(getattr(x, name))]
+    values: dict[str, Any] = {
+        "country_code": x.country_code,
+        "party_id": x.party_id,
+        "cdr_id": x.id,
+        "start_date_time": to_micros(x.start_date_time),
+        "end_date_time": to_micros(x.end_date_time),
+        "session_id": x.session_id,
+        "token_country_code": tok.country_code,
+        "token_party_id": tok.party_id,
+        "token_uid": tok.uid,
+        "token_type": tok.type,
+        "token_contract_id": tok.contract_id,
+        "auth_method": x.auth_method,
+        "authorization_reference": x.authorization_reference,
+        "location_id": loc.id,
+        "location_name": loc.name,
+        "location_address": loc.address,
+        "location_city": loc.city,
+        "location_postal_code": loc.postal_code,
+        "location_state": loc.state,
+        "location_country": loc.country,
+        "location_latitude": loc.latitude,
+        "location_longitude": loc.longitude,
+        "evse_uid": loc.evse_uid,
+        "evse_id": loc.evse_id,
+        "connector_id": loc.connector_id,
+        "connector_standard": loc.connector_standard,
+        "connector_format": loc.connector_format,
+        "connector_power_type": loc.connector_power_type,
+        "meter_id": x.meter_id,
+        "currency": x.currency,
+        "signed_data": x.signed_data,
+        "total_cost_excl_e4": prices[0],
+        "total_cost_incl_e4": prices[1],
+        "total_fixed_cost_excl_e4": prices[2],
+        "total_fixed_cost_incl_e4": prices[3],
+        "total_energy_e4": to_e4(x.total_energy),
+        "total_energy_cost_excl_e4": prices[4],
+        "total_energy_cost_incl_e4": prices[5],
+        "total_time_e4": to_e4(x.total_time),
+        "total_time_cost_excl_e4": prices[6],
+        "total_time_cost_incl_e4": prices[7],
+        "total_parking_time_e4": to_e4(x.total_parking_time),
+        "total_parking_cost_excl_e4": prices[8],
+        "total_parking_cost_incl_e4": prices[9],
+        "total_reservation_cost_excl_e4": prices[10],
+        "total_reservation_cost_incl_e4": prices[11],
+        "taxes": _taxes_json(x),
+        "remark": x.remark,
+        "invoice_reference_id": x.invoice_reference_id,
+        "credit": x.credit,
+        "credit_reference_id": x.credit_reference_id,
+        "home_charging_compensation": x.home_charging_compensation,
+        "last_updated": to_micros(x.last_updated),
+        "ocpi_version": x.ocpi_version,
+        "extensions": x.extensions,
+        "created_at": to_micros(x.created_at or now),
+        "time_zone": x.time_zone,
+        "time_zone_guessed": x.time_zone_guessed,
+        "ou_code": x.ou_code,
+        "location_ou_code": x.location_ou_code,
+        "meter_start": x.meter_start,
+        "meter_stop": x.meter_stop,
+        "roamed": x.roamed,
+        "emp_id": x.emp_id,
+        "content_hash": x.content_hash,
+        "batch_pk": batch_pk,
+    }
+    return tuple(values[name] for name in _CDR_COLUMNS)
+
+
+def _price_from_row(r: Any, name: str, taxes: dict[str, Any]) -> model.Price | None:
+    excl = getattr(r, f"{name}_excl_e4")
+    if excl is None:
+        return None
+    tax_list = taxes.get(name)
+    return model.Price(
+        excl_vat=from_e4(excl),
+        incl_vat=from_e4(getattr(r, f"{name}_incl_e4")),
+        taxes=None
+        if tax_list is None
+        else tuple(
+            model.TaxAmount(
+                name=t["name"],
+                amount=Decimal(t["amount"]),
+                account_number=t.get("account_number"),
+                percentage=None if t.get("percentage") is None else Decimal(t["percentage"]),
+            )
+            for t in tax_list
+        ),
+    )
+
+
+def _cdr_from_row(r: Any, periods: tuple[model.ChargingPeriod, ...], tariffs: tuple[model.Tariff, ...]) -> model.Cdr:
+    taxes = json.loads(r.taxes) if r.taxes else {}
+    prices = {name: _price_from_row(r, name, taxes) for name in _PRICE_FIELDS}
+    total_cost = prices.pop("total_cost")
+    assert total_cost is not None  # NOT NULL column
+    return model.Cdr(
+        country_code=r.country_code,
+        party_id=r.party_id,
+        id=r.cdr_id,
+        start_date_time=r.start_date_time,
+        end_date_time=r.end_date_time,
+        cdr_token=model.CdrToken(
+            r.token_country_code, r.token_party_id, r.token_uid, r.token_type, r.token_contract_id
+        ),
+        auth_method=r.auth_method,
+        cdr_location=model.CdrLocation(
+            id=r.location_id,
+            address=r.location_address,
+            city=r.location_city,
+            country=r.location_country,
+            latitude=r.location_latitude,
+            longitude=r.location_longitude,
+            evse_uid=r.evse_uid,
+            evse_id=r.evse_id,
+            connector_id=r.connector_id,
+            connector_standard=r.connector_standard,
+            connector_format=r.connector_format,
+            connector_power_type=r.connector_power_type,
+            name=r.location_name,
+            postal_code=r.location_postal_code,
+            state=r.location_state,
+        ),
+        currency=r.currency,
+        charging_periods=periods,
+        total_cost=total_cost,
+        total_energy=from_e4(r.total_energy_e4),
+        total_time=from_e4(r.total_time_e4),
+        last_updated=r.last_updated,
+        session_id=r.session_id,
+        authorization_reference=r.authorization_reference,
+        meter_id=r.meter_id,
+        tariffs=tariffs,
+        signed_data=r.signed_data,
+        total_parking_time=from_e4(r.total_parking_time_e4),
+        remark=r.remark,
+        invoice_reference_id=r.invoice_reference_id,
+        credit=r.credit,
+        credit_reference_id=r.credit_reference_id,
+        home_charging_compensation=r.home_charging_compensation,
+        ocpi_version=r.ocpi_version,
+        extensions=r.extensions,
+        created_at=r.created_at,
+        time_zone=r.time_zone,
+        time_zone_guessed=bool(r.time_zone_guessed),
+        ou_code=r.ou_code,
+        location_ou_code=r.location_ou_code,
+        meter_start=r.meter_start,
+        meter_stop=r.meter_stop,
+        roamed=bool(r.roamed),
+        emp_id=r.emp_id,
+        content_hash=r.content_hash,
+        **prices,
+    )
+
+
+def _tariff_from_row(r: Any) -> model.Tariff:
+    return model.Tariff(
+        country_code=r.country_code,
+        party_id=r.party_id,
+        id=r.tariff_id,
+        currency=r.currency,
+        last_updated=r.last_updated,
+        document=r.document,
+        type=r.type,
+        start_date_time=r.start_date_time,
+        end_date_time=r.end_date_time,
+    )
+
+
+# ---------------------------------------------------------------------- helpers
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _parents_first(ous: dict[str, model.OrganizationUnit]) -> list[model.OrganizationUnit]:
+    ordered: list[model.OrganizationUnit] = []
+    placed: set[str] = set()
+
+    def place(code: str, trail: tuple[str, ...]) -> None:
+        if code in placed or code not in ous:
+            return
+        if code in trail:
+            raise StoreError(f"OU tree has a cycle: {' -> '.join((*trail, code))}")
+        parent = ous[code].parent_code
+        if parent:
+            place(parent, (*trail, code))
+        placed.add(code)
+        ordered.append(ous[code])
+
+    for code in ous:
+        place(code, ())
+    return ordered
+
+
+def _location_pks(conn: Connection) -> dict[tuple[str, str, str], int]:
+    loc = s.location
+    return {
+        (r.country_code, r.party_id, r.location_id): r.pk
+        for r in conn.execute(sa.select(loc.c.pk, loc.c.country_code, loc.c.party_id, loc.c.location_id))
+    }
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """executemany of plain tuples through the DB-API: values are already in storage form (ints for
+    instants and `_e4` numbers), so no per-value type processing is needed."""
+    if not rows:
+        return
+    style = conn.dialect.paramstyle
+    mark = "?" if style == "qmark" else "%s" if style in ("format", "pyformat") else None
+    if mark is None:  # a driver with named parameters: let SQLAlchemy do it
+        conn.execute(sa.insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+        return
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers go on while an import writes
+    cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed transaction's integrity
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

@@ -1,0 +1,320 @@
+"""The tables of the CDR store.
+
+Design for the two heavy reads (an export of a million CDRs of one creation period; dashboard
+aggregations over a year of sessions):
+- one wide `cdr` row per CDR with every OCPI scalar flattened into columns, so both reads are one
+  range scan (`ix_cdr_created_at`, `ix_cdr_start`) with no join and no query per CDR;
+- charging periods in `cdr_period` keyed by (cdr_pk, seq), read for a set of CDRs in one query;
+- numbers as exact integers: OCPI numbers have 4 decimals (OCPI 2.2.1 Types, number), so amounts,
+  kWh and hours are stored as integers of 1/10,000 (columns ending in ``_e4``). Integer SUMs are
+  exact on SQLite and PostgreSQL alike (SQLite has no exact decimal type);
+- instants as integers of microseconds since the epoch, UTC (`UtcMicros`): unambiguous, indexable,
+  cheap to read in bulk, and the same on both databases.
+Only SQL that PostgreSQL also runs is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+SCALE = 10_000  # the `_e4` columns hold value * SCALE
+
+
+class UtcMicros(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime stored as microseconds since the epoch (BIGINT)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> int | None:
+        return None if value is None else to_micros(value)
+
+    def process_result_value(self, value: int | None, dialect: object) -> dt.datetime | None:
+        return None if value is None else from_micros(value)
+
+
+def to_micros(value: dt.datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the store keeps UTC instants only")
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=value)
+
+
+metadata = MetaData()
+
+ou = Table(
+    "ou",
+    metadata,
+    Column("code", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("parent_code", String(36), ForeignKey("ou.code"), nullable=True),
+    Column("is_customer", Boolean, nullable=False, default=False),
+)
+
+emp = Table(
+    "emp",
+    metadata,
+    Column("id", String(5), primary_key=True),  # OCPI country code + party id, e.g. NLTNM
+    Column("name", String(255), nullable=False),
+)
+
+location = Table(
+    "location",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("country_code", String(2), nullable=False),
+    Column("party_id", String(3), nullable=False),
+    Column("location_id", String(36), nullable=False),
+    Column("name", String(255)),
+    Column("address", String(45), nullable=False),
+    Column("city", String(45), nullable=False),
+    Column("postal_code", String(10)),
+    Column("state", String(20)),
+    Column("country", String(3), nullable=False),
+    Column("latitude", String(10), nullable=False),
+    Column("longitude", String(11), nullable=False),
+    Column("time_zone", String(255), nullable=False),
+    Column("ou_code", String(36), ForeignKey("ou.code")),
+    Column("last_updated", UtcMicros, nullable=False),
+    Column("document", Text),
+    UniqueConstraint("country_code", "party_id", "location_id", name="uq_location_key"),
+)
+
+evse = Table(
+    "evse",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("location_pk", Integer, ForeignKey("location.pk", ondelete="CASCADE"), nullable=False),
+    Column("uid", String(36), nullable=False),
+    Column("evse_id", String(48)),
+    Column("ou_code", String(36), ForeignKey("ou.code")),  # NULL: the location's OU
+    Column("document", Text),
+    UniqueConstraint("location_pk", "uid", name="uq_evse_key"),
+)
+
+tariff = Table(
+    "tariff",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("country_code", String(2), nullable=False),
+    Column("party_id", String(3), nullable=False),
+    Column("tariff_id", String(36), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("type", String(32)),
+    Column("start_date_time", UtcMicros),
+    Column("end_date_time", UtcMicros),
+    Column("last_updated", UtcMicros, nullable=False),
+    Column("document", Text, nullable=False),  # the whole OCPI tariff, canonical JSON
+    # A tariff id may change over time: each version (last_updated) is kept.
+    UniqueConstraint("country_code", "party_id", "tariff_id", "last_updated", name="uq_tariff_version"),
+)
+
+import_batch = Table(
+    "import_batch",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),  # "import" | "demo"
+    Column("description", Text),  # file names, demo parameters
+    Column("started_at", UtcMicros, nullable=False),
+    Column("finished_at", UtcMicros),
+    Column("accepted", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("conflicts", Integer, nullable=False, default=0),
+)
+
+rejection = Table(
+    "rejection",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("batch_pk", Integer, ForeignKey("import_batch.pk"), nullable=False, index=True),
+    Column("file", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(16)),  # cdr | tariff | location
+    Column("record_id", String(255)),
+    Column("field", String(255)),
+    Column("reason", Text, nullable=False),
+    Column("is_conflict", Boolean, nullable=False, default=False),
+    Column("raw", Text, nullable=False),  # the record exactly as received
+    Column("created_at", UtcMicros, nullable=False),
+)
+
+cdr = Table(
+    "cdr",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    # --- OCPI CDR, flattened (2.2.1 names) ---
+    Column("country_code", String(2), nullable=False),
+    Column("party_id", String(3), nullable=False),
+    Column("cdr_id", String(39), nullable=False),
+    Column("start_date_time", UtcMicros, nullable=False),
+    Column("end_date_time", UtcMicros, nullable=False),
+    Column("session_id", String(36)),
+    Column("token_country_code", String(2)),
+    Column("token_party_id", String(3)),
+    Column("token_uid", String(36), nullable=False),
+    Column("token_type", String(32), nullable=False),
+    Column("token_contract_id", String(36), nullable=False),
+    Column("auth_method", String(32), nullable=False),
+    Column("authorization_reference", String(36)),
+    Column("location_id", String(36), nullable=False),
+    Column("location_name", String(255)),
+    Column("location_address", String(45), nullable=False),
+    Column("location_city", String(45), nullable=False),
+    Column("location_postal_code", String(10)),
+    Column("location_state", String(20)),
+    Column("location_country", String(3), nullable=False),
+    Column("location_latitude", String(10), nullable=False),
+    Column("location_longitude", String(11), nullable=False),
+    Column("evse_uid", String(36), nullable=False),
+    Column("evse_id", String(48), nullable=False),
+    Column("connector_id", String(36), nullable=False),
+    Column("connector_standard", String(32), nullable=False),
+    Column("connector_format", String(16), nullable=False),
+    Column("connector_power_type", String(16), nullable=False),
+    Column("meter_id", String(255)),
+    Column("currency", String(3), nullable=False),
+    Column("signed_data", Text),  # OCPI SignedData, canonical JSON
+    Column("total_cost_excl_e4", BigInteger, nullable=False),
+    Column("total_cost_incl_e4", BigInteger),
+    Column("total_fixed_cost_excl_e4", BigInteger),
+    Column("total_fixed_cost_incl_e4", BigInteger),
+    Column("total_energy_e4", BigInteger, nullable=False),  # kWh
+    Column("total_energy_cost_excl_e4", BigInteger),
+    Column("total_energy_cost_incl_e4", BigInteger),
+    Column("total_time_e4", BigInteger, nullable=False),  # hours
+    Column("total_time_cost_excl_e4", BigInteger),
+    Column("total_time_cost_incl_e4", BigInteger),
+    Column("total_parking_time_e4", BigInteger),  # hours
+    Column("total_parking_cost_excl_e4", BigInteger),
+    Column("total_parking_cost_incl_e4", BigInteger),
+    Column("total_reservation_cost_excl_e4", BigInteger),
+    Column("total_reservation_cost_incl_e4", BigInteger),
+    Column("taxes", Text),  # 2.3.0: {"total_cost": [TaxAmount...], ...} as canonical JSON
+    Column("remark", String(255)),
+    Column("invoice_reference_id", String(39)),
+    Column("credit", Boolean),
+    Column("credit_reference_id", String(39)),
+    Column("home_charging_compensation", Boolean),
+    Column("last_updated", UtcMicros, nullable=False),
+    Column("ocpi_version", String(8), nullable=False),
+    Column("extensions", Text),  # fields OCPI does not define, as sent (canonical JSON)
+    # --- added by the CPO (domain.md) ---
+    Column("created_at", UtcMicros, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("time_zone_guessed", Boolean, nullable=False, default=False),
+    Column("ou_code", String(36)),
+    Column("location_ou_code", String(36)),
+    Column("meter_start", BigInteger),  # Wh
+    Column("meter_stop", BigInteger),  # Wh
+    Column("roamed", Boolean, nullable=False),
+    Column("emp_id", String(5)),
+    Column("content_hash", String(64)),
+    Column("batch_pk", Integer, ForeignKey("import_batch.pk")),
+    UniqueConstraint("country_code", "party_id", "cdr_id", name="uq_cdr_key"),
+    Index("ix_cdr_created_at", "created_at"),
+    Index("ix_cdr_start", "start_date_time"),
+)
+
+cdr_period = Table(
+    "cdr_period",
+    metadata,
+    Column("cdr_pk", Integer, ForeignKey("cdr.pk", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("start_date_time", UtcMicros, nullable=False),
+    Column("tariff_id", String(36)),
+    # One column per dimension type allowed in a CDR (model.CDR_DIMENSIONS); NULL: not given.
+    Column("energy_e4", BigInteger),  # kWh
+    Column("time_e4", BigInteger),  # hours
+    Column("parking_time_e4", BigInteger),  # hours
+    Column("reservation_time_e4", BigInteger),  # hours
+    Column("min_current_e4", BigInteger),  # A
+    Column("max_current_e4", BigInteger),  # A
+    Column("min_power_e4", BigInteger),  # kW
+    Column("max_power_e4", BigInteger),  # kW
+)
+
+cdr_tariff = Table(
+    "cdr_tariff",
+    metadata,
+    Column("cdr_pk", Integer, ForeignKey("cdr.pk", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("tariff_pk", Integer, ForeignKey("tariff.pk"), nullable=False),
+)
+
+reimbursement = Table(
+    "reimbursement",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("location_pk", Integer, ForeignKey("location.pk"), nullable=False, index=True),
+    Column("contract_id", String(36)),  # one card ...
+    Column("ou_code", String(36), ForeignKey("ou.code")),  # ... or every card of an OU
+)
+
+reimbursement_tariff = Table(
+    "reimbursement_tariff",
+    metadata,
+    Column("reimbursement_pk", Integer, ForeignKey("reimbursement.pk", ondelete="CASCADE"), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("excl_vat_e4", BigInteger, nullable=False),  # per kWh
+    Column("incl_vat_e4", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+
+reimbursement_payee = Table(
+    "reimbursement_payee",
+    metadata,
+    Column("reimbursement_pk", Integer, ForeignKey("reimbursement.pk", ondelete="CASCADE"), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("iban", String(34), nullable=False),
+)
+
+distribution_rule = Table(
+    "distribution_rule",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("ou_code", String(36), ForeignKey("ou.code"), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+)
+
+distribution_version = Table(
+    "distribution_version",
+    metadata,
+    Column("rule_pk", Integer, ForeignKey("distribution_rule.pk", ondelete="CASCADE"), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("energy_compensation_e4", BigInteger, nullable=False),  # per kWh
+    Column("method", String(16), nullable=False),  # FIXED_FEE | PERCENTAGE
+    Column("cpo_fee_e4", BigInteger),  # per kWh
+    Column("cpo_percentage_e4", BigInteger),
+    Column("customer_percentage_e4", BigInteger),
+    Column("currency", String(3), nullable=False),
+)
+
+meta_info = Table(
+    "meta_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
