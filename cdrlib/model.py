@@ -239,6 +239,15 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class LocationFacts:
+    """What the store knows of a location, for enriching its CDRs (`cdrlib.enrich`)."""
+
+    time_zone: str
+    ou_code: str | None
+    evse_ou: dict[str, str | None] = field(default_factory=dict)  # EVSE uid -> its own OU, if any
+
+
+@dataclass(frozen=True, slots=True)
 class OrganizationUnit:
     """A node of the CPO's OU tree. ``is_customer``: an OU that owns chargers the CPO operates."""
 

@@ -25,7 +25,7 @@ from cdrlib.errors import StoreError
 from cdrlib.store import schema as s
 from cdrlib.store.schema import SCALE, to_micros
 
-__all__ = ["AddResult", "LocationInfo", "RejectionRow", "SessionFilter", "Store"]
+__all__ = ["AddResult", "RejectionRow", "SessionFilter", "Store"]
 
 _KEY_CHUNK = 500  # keys per IN (...) lookup: well under every database's bind-parameter limit
 _PRICE_FIELDS = (
@@ -85,15 +85,6 @@ class RejectionRow:
     record_id: str | None = None
     field: str | None = None
     is_conflict: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LocationInfo:
-    """What the store knows of a location, for enriching its CDRs."""
-
-    time_zone: str
-    ou_code: str | None
-    evse_ou: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +322,7 @@ class Store:
             for r in locs
         ]
 
-    def location_index(self) -> dict[tuple[str, str, str], LocationInfo]:
+    def location_index(self) -> dict[tuple[str, str, str], model.LocationFacts]:
         """(country_code, party_id, location id) -> time zone and OUs, for enriching CDRs."""
         with self.engine.connect() as conn:
             locs = conn.execute(
@@ -348,7 +339,7 @@ class Store:
             for e in conn.execute(sa.select(s.evse.c.location_pk, s.evse.c.uid, s.evse.c.ou_code)):
                 evse_ou.setdefault(e.location_pk, {})[e.uid] = e.ou_code
         return {
-            (r.country_code, r.party_id, r.location_id): LocationInfo(r.time_zone, r.ou_code, evse_ou.get(r.pk, {}))
+            (r.country_code, r.party_id, r.location_id): model.LocationFacts(r.time_zone, r.ou_code, evse_ou.get(r.pk, {}))
             for r in locs
         }
 

@@ -1,0 +1,7 @@
+"""``python -m cdrlib``: see `cdrlib.cli`."""
+
+import sys
+
+from cdrlib.cli import main
+
+sys.exit(main())

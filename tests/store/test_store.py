@@ -1,0 +1,244 @@
+"""The store on a real SQLite file: every field survives, duplicates, conflicts, transactions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from cdrlib import model
+from cdrlib.errors import StoreError
+from cdrlib.store import SessionFilter, Store
+from cdrlib.store import schema as s
+from tests.factories import make_cdr, utc
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'cdrs.db'}") as st:
+        yield st
+
+
+def _tariff(tid: str = "T1", updated: dt.datetime = utc(2024, 1, 1)) -> model.Tariff:
+    return model.Tariff(
+        "NL",
+        "XCP",
+        tid,
+        "EUR",
+        updated,
+        '{"elements":[{"price_components":[{"price":0.25,"step_size":1,"type":"ENERGY","vat":21}]}]}',
+        type="REGULAR",
+        start_date_time=utc(2024, 1, 1),
+    )
+
+
+def _full_cdr() -> model.Cdr:
+    """A CDR with every optional field set, 2.3.0 taxes included."""
+    start = utc(2024, 3, 30, 23, 15, 0)
+    tax = (model.TaxAmount("VAT", Decimal("1.05"), "NL001", Decimal("21")),)
+    return make_cdr(
+        id="FULL-1",
+        start_date_time=start,
+        end_date_time=start + dt.timedelta(hours=3, seconds=7),
+        cdr_location=dataclasses.replace(make_cdr().cdr_location, state="Utrecht"),
+        authorization_reference="AUTH-9",
+        meter_id="MTR-1",
+        tariffs=(_tariff(), _tariff("T2")),
+        charging_periods=(
+            model.ChargingPeriod(
+                start,
+                "T1",
+                Decimal("1.2345"),
+                Decimal("0.5"),
+                None,
+                Decimal("0.25"),
+                Decimal("6"),
+                Decimal("16"),
+                Decimal("3.7"),
+                Decimal("11"),
+            ),
+            model.ChargingPeriod(start + dt.timedelta(hours=1), "T2", parking_time=Decimal("2.0019")),
+        ),
+        signed_data='{"encoding_method":"OCMF","signed_values":[]}',
+        total_cost=model.Price(Decimal("5.0000"), Decimal("6.05"), tax),
+        total_fixed_cost=model.Price(Decimal("0.5"), Decimal("0.605")),
+        total_energy_cost=model.Price(Decimal("0.3086"), Decimal("0.3734")),
+        total_time_cost=model.Price(Decimal("1"), None),
+        total_parking_time=Decimal("2.0019"),
+        total_parking_cost=model.Price(Decimal("2"), Decimal("2.42")),
+        total_reservation_cost=model.Price(Decimal("0.1"), Decimal("0.121")),
+        remark="ok",
+        invoice_reference_id="INV-1",
+        credit=False,
+        credit_reference_id=None,
+        home_charging_compensation=True,
+        ocpi_version="2.3.0",
+        extensions='{"x_vendor":{"a":1}}',
+        created_at=utc(2024, 4, 2, 8, 0, 0, 123456),
+        time_zone="Europe/Amsterdam",
+        time_zone_guessed=True,
+        meter_start=1_000_000,
+        meter_stop=1_001_235,
+        roamed=False,
+        emp_id="NLXCP",
+    )
+
+
+def test_every_field_survives_write_and_read(store):
+    cdr = _full_cdr()
+    assert store.add_cdrs([cdr]).inserted == 1
+    back = store.get_cdr("NL", "XCP", "FULL-1")
+    assert back is not None
+    for f in dataclasses.fields(model.Cdr):
+        assert getattr(back, f.name) == getattr(cdr, f.name), f.name
+    assert back == cdr
+
+
+def test_created_at_defaults_to_now_and_is_utc(store):
+    before = dt.datetime.now(dt.UTC)
+    store.add_cdrs([make_cdr(created_at=None)])
+    back = store.get_cdr("NL", "XCP", "CDR0001")
+    assert back.created_at.tzinfo is not None
+    assert before - dt.timedelta(seconds=1) <= back.created_at <= dt.datetime.now(dt.UTC)
+
+
+def test_same_cdr_again_is_a_duplicate_and_different_one_a_conflict(store):
+    a = make_cdr()
+    assert store.add_cdrs([a]).inserted == 1
+    again = store.add_cdrs([a, dataclasses.replace(a, id="OTHER")])
+    assert (again.inserted, again.duplicates, again.conflicts) == (1, 1, ())
+    changed = dataclasses.replace(a, total_energy=Decimal("21"), content_hash="h2")
+    res = store.add_cdrs([changed])
+    assert res.inserted == 0 and res.conflicts == (changed,)
+    assert store.get_cdr("NL", "XCP", "CDR0001").total_energy == Decimal("20")  # never overwritten
+    assert store.count_cdrs() == 2
+
+
+def test_same_key_twice_in_one_call(store):
+    a = make_cdr()
+    res = store.add_cdrs([a, a, dataclasses.replace(a, content_hash="other")])
+    assert (res.inserted, res.duplicates, len(res.conflicts)) == (1, 1, 1)
+
+
+def test_a_failing_write_leaves_no_half_written_cdr(store, monkeypatch):
+    import cdrlib.store as store_mod
+
+    real = store_mod._bulk_insert
+
+    def fail_on_periods(conn, table, columns, rows):
+        if table.name == "cdr_period":
+            raise sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
+        return real(conn, table, columns, rows)
+
+    monkeypatch.setattr(store_mod, "_bulk_insert", fail_on_periods)
+    with pytest.raises(StoreError, match="cannot write CDRs"):
+        store.add_cdrs([make_cdr(), make_cdr(id="B")])
+    monkeypatch.setattr(store_mod, "_bulk_insert", real)
+    assert store.count_cdrs() == 0
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.cdr_period)).scalar() == 0
+    # running it again completes it
+    assert store.add_cdrs([make_cdr(), make_cdr(id="B")]).inserted == 2
+    assert len(store.get_cdr("NL", "XCP", "B").charging_periods) == 2
+
+
+def test_tariff_versions_are_kept_once(store):
+    t1 = _tariff()
+    store.add_cdrs([make_cdr(tariffs=(t1,)), make_cdr(id="B", tariffs=(t1,))])
+    store.put_tariffs([t1, _tariff(updated=utc(2024, 6, 1))])
+    assert [t.last_updated for t in store.tariffs()] == [utc(2024, 1, 1), utc(2024, 6, 1)]
+
+
+def test_sqlite_is_in_wal_mode(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_bad_url_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store.open("no-such-scheme")
+    with pytest.raises(StoreError, match="cannot use database URL"):
+        Store.open("nosuchdb://x/y")
+    with pytest.raises(StoreError, match="cannot open the CDR store"):
+        Store.open(f"sqlite:///{tmp_path}")  # a directory, not a file
+
+
+def test_session_frame_filters_in_sql(store):
+    store.put_ous([model.OrganizationUnit("ROOT", "Root"), model.OrganizationUnit("ACME", "Acme", "ROOT", True)])
+    store.add_cdrs(
+        [
+            make_cdr(id="A"),
+            make_cdr(id="B", ou_code="ROOT", roamed=False, emp_id="NLXCP"),
+            make_cdr(id="C", start_date_time=utc(2024, 5, 1)),
+        ]
+    )
+    march = (utc(2024, 3, 1), utc(2024, 4, 1))
+    assert store.session_frame(*march)["cdr_id"].to_list() == ["A", "B"]
+    assert store.session_frame(*march, SessionFilter(roamed=False))["cdr_id"].to_list() == ["B"]
+    assert store.session_frame(*march, SessionFilter(ou_codes=frozenset({"ACME"})))["cdr_id"].to_list() == ["A"]
+    assert store.session_frame(*march, SessionFilter(emp_ids=frozenset({"NLTNM"})))["cdr_id"].to_list() == ["A"]
+    frame = store.session_frame(*march)
+    assert frame["total_cost_excl_e4"].to_list() == [55000, 55000]
+    assert frame["start_us"][0] == 1709625600 * 1_000_000
+    assert store.ou_subtree("ROOT") == {"ROOT", "ACME"}
+
+
+def test_iter_cdrs_by_created_period_reads_in_chunks(store):
+    cdrs = [make_cdr(id=f"C{i:03}", created_at=utc(2024, 3, 1) + dt.timedelta(hours=i)) for i in range(30)]
+    store.add_cdrs(cdrs)
+    got = list(store.iter_cdrs(created_from=utc(2024, 3, 1, 5), created_to=utc(2024, 3, 2, 1), chunk_size=7))
+    assert [c.id for c in got] == [f"C{i:03}" for i in range(5, 25)]
+    assert all(len(c.charging_periods) == 2 for c in got)
+
+
+def test_master_data_round_trip(store):
+    ous = [model.OrganizationUnit("ROOT", "Root"), model.OrganizationUnit("ACME", "Acme", "ROOT", True)]
+    store.put_ous(reversed(ous))
+    assert store.ous() == sorted(ous, key=lambda o: o.code)
+    loc = model.Location(
+        "NL",
+        "XCP",
+        "LOC001",
+        "Stationsplein 1",
+        "Utrecht",
+        "NLD",
+        "52.1",
+        "5.1",
+        "Europe/Amsterdam",
+        utc(2024, 1, 1),
+        name="Station",
+        ou_code="ACME",
+        evses=(model.Evse("EVSE001", "NL*XCP*E0001", "ROOT"), model.Evse("EVSE002", "NL*XCP*E0002")),
+    )
+    assert store.put_locations([loc]) == 1
+    assert store.locations() == [loc]
+    facts = store.location_index()[("NL", "XCP", "LOC001")]
+    assert facts.time_zone == "Europe/Amsterdam" and facts.evse_ou == {"EVSE001": "ROOT", "EVSE002": None}
+    # an older version does not overwrite a newer one
+    assert store.put_locations([dataclasses.replace(loc, city="Old", last_updated=utc(2023, 1, 1))]) == 0
+    assert store.locations()[0].city == "Utrecht"
+    reimb = model.ReimbursementConfig(
+        "NL",
+        "XCP",
+        "LOC001",
+        tariffs=(model.ReimbursementTariff(dt.date(2024, 1, 1), Decimal("0.25"), Decimal("0.3025"), "EUR"),),
+        payees=(model.Payee(dt.date(2024, 1, 1), "J. Jansen", "NL91ABNA0417164300"),),
+        contract_id="NL-TNM-C12345678-X",
+    )
+    store.put_reimbursements([reimb])
+    assert store.reimbursements() == [reimb]
+    rule = model.DistributionRule(
+        "ACME",
+        "Acme share",
+        (
+            model.DistributionVersion(
+                dt.date(2024, 1, 1), Decimal("0.10"), "PERCENTAGE", "EUR", None, Decimal("30"), Decimal("70")
+            ),
+        ),
+    )
+    store.put_distribution_rules([rule])
+    assert store.distribution_rules() == [rule]
