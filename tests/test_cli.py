@@ -1,0 +1,96 @@
+"""The CLI as a user runs it: a real `python -m cdrlib` process, real files, a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_importer import cdr
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CDR_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "cdrlib", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture
+def db(tmp_path):
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_import_json_summary_and_exit_codes(tmp_path, db):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps([cdr(), cdr(id="CDR2")]))
+    res = run("import", str(good), "--json", "--db", db)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == {
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": 0,
+        "conflicts": 0,
+        "tariffs": 0,
+        "locations": 0,
+        "rejections": [],
+    }
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([cdr(), cdr(id="BAD", currency="EUX"), cdr(id="CDR2", total_energy=3)]))
+    res = run("import", str(mixed), "--json", "--db", db)
+    assert res.returncode == 1
+    out = json.loads(res.stdout)  # exactly one JSON object: json.loads fails on anything more
+    assert (out["accepted"], out["duplicates"], out["rejected"], out["conflicts"]) == (1, 1, 1, 1)
+    assert [(r["record"], r["id"]) for r in out["rejections"]] == [(2, "BAD"), (3, "CDR2")]
+    assert "currency" in out["rejections"][0]["reason"]
+
+
+def test_import_plain_summary(tmp_path, db):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps([cdr(), cdr(id="BAD", currency="EUX")]))
+    res = run("import", str(path), "--db", db)
+    assert res.returncode == 1
+    assert "accepted 1 CDRs" in res.stdout and "rejected 1" in res.stdout and "EUX" in res.stdout
+
+
+def test_usage_errors_exit_2_without_trace(tmp_path, db):
+    res = run("import", str(tmp_path / "missing.json"), "--db", db)
+    assert res.returncode == 2 and "no such file" in res.stderr and "Traceback" not in res.stderr
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(cdr()))
+    res = run("import", str(path), "--db", "nosuchdb://nowhere")
+    assert res.returncode == 2 and "database URL" in res.stderr and "Traceback" not in res.stderr
+    res = run("import", str(path), env={"CDR_DB_URL": db, "CDR_REPORTING_TZ": "Mars/Olympus"})
+    assert res.returncode == 2 and "CDR_REPORTING_TZ" in res.stderr
+    assert run("frobnicate").returncode == 2
+    assert run("demo", "--cdrs", "0", "--db", db).returncode == 2
+
+
+def test_help_for_each_command():
+    for args in (["--help"], ["demo", "--help"], ["import", "--help"]):
+        res = run(*args)
+        assert res.returncode == 0 and res.stdout.startswith("usage: python -m cdrlib")
+
+
+def test_not_json_file_exit_1_and_clear_message(tmp_path, db):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello, this is not JSON\n")
+    res = run("import", str(junk), "--json", "--db", db)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    (rej,) = json.loads(res.stdout)["rejections"]
+    assert "junk.txt" in rej["reason"] and "JSON" in rej["reason"]
+
+
+def test_demo_command(tmp_path, db):
+    res = run("demo", "--cdrs", "300", "--seed", "3", "--until", "2025-01-01", "--db", db)
+    assert res.returncode == 0, res.stderr
+    assert "300 demo CDRs" in res.stdout
+    again = run("demo", "--cdrs", "300", "--seed", "3", "--until", "2025-01-01", "--db", db)
+    assert again.returncode == 0, again.stderr
