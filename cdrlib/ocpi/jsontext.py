@@ -13,6 +13,7 @@ whitespace, non-ASCII kept, and every number in its shortest exact decimal form 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from json.encoder import encode_basestring  # the C-accelerated string encoder, ensure_ascii=False
 
@@ -31,7 +32,10 @@ DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 def loads(text: str) -> object:
     """Parse JSON text; fractional numbers become `Decimal`. Raises `ValueError` (json.JSONDecodeError)."""
-    return DECODER.decode(text)
+    try:
+        return DECODER.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def dumps(value: object, *, canonical: bool = False) -> str:
@@ -41,7 +45,7 @@ def dumps(value: object, *, canonical: bool = False) -> str:
     given (``Decimal("12.50")`` stays ``12.50``). Canonical: see the module docstring.
     """
     parts: list[str] = []
-    _write(value, parts, canonical)
+    _write(value, parts.append, canonical)
     return "".join(parts)
 
 
@@ -83,58 +87,86 @@ def canonical_number(number: Decimal | int) -> str:
     return ("-" if sign else "") + body
 
 
-def _write(value: object, out: list[str], canonical: bool) -> None:
-    # Ordered by frequency in OCPI records.
-    if isinstance(value, str):
-        out.append(encode_basestring(value))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        out.append("{")
-        items = sorted(value.items()) if canonical else value.items()
-        item_sep, key_sep = (",", ":") if canonical else (", ", ": ")
-        first = True
-        for key, item in items:
-            if not isinstance(key, str):
-                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
-            if not first:
-                out.append(item_sep)
-            first = False
-            out.append(encode_basestring(key))
-            out.append(key_sep)
-            _write(item, out, canonical)
-        out.append("}")
-    elif isinstance(value, Decimal):
-        if canonical:
-            out.append(canonical_number(value))
-        elif value.is_finite():
-            out.append(str(value))
-        else:
-            raise ValueError(f"{value} is not a valid JSON number")
+def _write(value: object, append: Callable[[str], object], canonical: bool) -> None:
+    # Exact types first (fast and unambiguous: bool is not int here), then subclasses.
+    kind = type(value)
+    if kind is str:
+        append(encode_basestring(value))
+    elif kind is dict:
+        _write_object(value, append, canonical)  # type: ignore[arg-type]
+    elif kind is Decimal:
+        append(_decimal_text(value, canonical))  # type: ignore[arg-type]
+    elif kind is list or kind is tuple:
+        _write_array(value, append, canonical)  # type: ignore[arg-type]
+    elif kind is int:
+        append(int.__repr__(value))  # type: ignore[arg-type]
     elif value is None:
-        out.append("null")
+        append("null")
     elif value is True:
-        out.append("true")
+        append("true")
     elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
+        append("false")
+    elif isinstance(value, str):
+        append(encode_basestring(value))
+    elif isinstance(value, dict):
+        _write_object(value, append, canonical)
+    elif isinstance(value, Decimal):
+        append(_decimal_text(value, canonical))
     elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        out.append("[")
-        sep = "," if canonical else ", "
-        for index, item in enumerate(value):
-            if index:
-                out.append(sep)
-            _write(item, out, canonical)
-        out.append("]")
+        _write_array(value, append, canonical)
+    elif isinstance(value, int):
+        append(int.__repr__(value))
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"{value} is not a valid JSON number")
         # repr() is the shortest text that reads back as the same float: the value the sender meant.
-        out.append(canonical_number(Decimal(repr(value))) if canonical else repr(value))
+        append(canonical_number(Decimal(repr(value))) if canonical else repr(value))
     else:
         raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def _decimal_text(value: Decimal, canonical: bool) -> str:
+    if canonical:
+        return canonical_number(value)
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a valid JSON number")
+    return str(value)
+
+
+def _write_object(value: dict[object, object], append: Callable[[str], object], canonical: bool) -> None:
+    if not value:
+        append("{}")
+        return
+    items = sorted(value.items()) if canonical else value.items()
+    item_sep, key_sep = (",", ":") if canonical else (", ", ": ")
+    first = True
+    for key, item in items:
+        if type(key) is not str and not isinstance(key, str):
+            raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+        if first:
+            append("{")
+            first = False
+        else:
+            append(item_sep)
+        append(encode_basestring(key))
+        append(key_sep)
+        if type(item) is str:
+            append(encode_basestring(item))
+        else:
+            _write(item, append, canonical)
+    append("}")
+
+
+def _write_array(
+    value: list[object] | tuple[object, ...], append: Callable[[str], object], canonical: bool
+) -> None:
+    if not value:
+        append("[]")
+        return
+    sep = "," if canonical else ", "
+    append("[")
+    for index, item in enumerate(value):
+        if index:
+            append(sep)
+        _write(item, append, canonical)
+    append("]")

@@ -3,7 +3,8 @@
 What a file may hold (each optionally gzip-compressed, detected by its magic bytes ``1f 8b``, and UTF-8
 with or without a byte-order mark):
 
-- one JSON object: one record, position 1;
+- one JSON object: one record, position 1 (an object on one line is read as NDJSON, so its position
+  is its line number: 1 unless blank lines come first);
 - a JSON array of records: position = 1-based index in the array;
 - an OCPI response envelope (OCPI 2.2.1 transport_and_format, *Response format*:
   ``{"data": ..., "status_code": 1000, "status_message": ..., "timestamp": ...}``) whose ``data`` is one
@@ -11,7 +12,8 @@ with or without a byte-order mark):
   and the file is refused (`InputFileError`);
 - NDJSON, one record per line: position = line number. A line that is not valid JSON costs only that
   line: it is yielded as a `Rejection`. Blank lines are skipped. NDJSON is read line by line, so a large
-  file does not have to fit in memory (whole JSON documents are parsed at once).
+  file does not have to fit in memory. A JSON document (object, array, envelope) is parsed at once, and
+  a syntax error anywhere in it makes the whole file unreadable.
 
 Fractional numbers are parsed as `Decimal` (never float). A file that cannot be read or is not JSON at
 all raises `cdrlib.errors.InputFileError` with one message for a person; `read_records` checks the file
@@ -182,7 +184,9 @@ def _first_content_line(stream: _ByteLines, name: str) -> tuple[int, str]:
             return number, _decode(line, name)
 
 
-def _close_after(stream: _ByteLines, records: Iterable[RawRecord | Rejection]) -> Iterator[RawRecord | Rejection]:
+def _close_after(
+    stream: _ByteLines, records: Iterable[RawRecord | Rejection]
+) -> Iterator[RawRecord | Rejection]:
     try:
         yield from records
     finally:
@@ -281,7 +285,9 @@ def _ndjson_lines(name: str, lines: Iterable[tuple[int, str]]) -> Iterator[RawRe
         try:
             obj = jsontext.loads(text)
         except ValueError as exc:
-            yield Rejection(name, number, None, None, f"line {number}: not valid JSON: {_json_error(exc)}", text)
+            yield Rejection(
+                name, number, None, None, f"line {number}: not valid JSON: {_json_error(exc)}", text
+            )
             continue
         yield RawRecord(name, number, text, obj)
 
