@@ -277,3 +277,18 @@ def test_interrupted_import_is_completed_by_running_it_again(store, conf, tmp_pa
     report = importer.import_files(store, [path], settings=conf)
     assert (report.accepted, report.duplicates) == (10, 4)
     assert store.count_cdrs() == 10
+
+
+@pytest.mark.parametrize("name", ["cdr_221_full.json", "cdr_230_full.json"])
+def test_every_ocpi_field_survives_import_store_and_read_back(store, tmp_path, name):
+    """File -> importer -> SQLite -> Store.get_cdr -> OCPI JSON equals what was sent."""
+    from cdrlib.ocpi import records
+    from tests.ocpi import samples
+
+    sent = samples.load(name)
+    path = tmp_path / name
+    path.write_text((samples.DATA / name).read_text())
+    report = importer.import_files(store, [path], settings=settings.load({}, db_url="sqlite://"))
+    assert report.ok and report.accepted == 1
+    stored = store.get_cdr(sent["country_code"].upper(), sent["party_id"].upper(), sent["id"])
+    assert samples.normalized(records.cdr_to_ocpi(stored)) == samples.normalized(sent)
