@@ -7,6 +7,8 @@ heavy reads. Open it with `Store.open(url)`; the schema is created on first use.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -152,7 +154,11 @@ class Store:
         shown = sa_url.render_as_string(hide_password=True)
         is_sqlite = sa_url.get_backend_name() == "sqlite"
         if is_sqlite and sa_url.database and sa_url.database != ":memory:":
-            Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(sa_url.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder of the CDR store {shown}: {exc.strerror or exc}") from exc
         try:
             engine = sa.create_engine(sa_url, **({"connect_args": {"timeout": 30}} if is_sqlite else {}))
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
@@ -339,7 +345,9 @@ class Store:
             for e in conn.execute(sa.select(s.evse.c.location_pk, s.evse.c.uid, s.evse.c.ou_code)):
                 evse_ou.setdefault(e.location_pk, {})[e.uid] = e.ou_code
         return {
-            (r.country_code, r.party_id, r.location_id): model.LocationFacts(r.time_zone, r.ou_code, evse_ou.get(r.pk, {}))
+            (r.country_code, r.party_id, r.location_id): model.LocationFacts(
+                r.time_zone, r.ou_code, evse_ou.get(r.pk, {})
+            )
             for r in locs
         }
 
@@ -734,6 +742,38 @@ class Store:
             "locations": [(lid, f"{name} ({lid})" if name else lid) for lid, name in locations],
             "emps": [(e, f"{emp_names[e]} ({e})" if e in emp_names else e) for e in emps],
         }
+
+
+def _translate_errors(fn: Any) -> Any:
+    """Turn a database failure in a public `Store` method into a `StoreError` naming the store."""
+
+    def fail(self: Store, exc: SQLAlchemyError) -> StoreError:
+        return StoreError(f"the CDR store at {self.url} failed: {exc.__class__.__name__}: {exc.orig or exc}")
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(self, *args, **kwargs)
+            except SQLAlchemyError as exc:
+                raise fail(self, exc) from exc
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise fail(self, exc) from exc
+
+    return wrapper
+
+
+for _name, _member in list(vars(Store).items()):
+    if not _name.startswith("_") and inspect.isfunction(_member) and _name not in ("close", "add_cdrs"):
+        setattr(Store, _name, _translate_errors(_member))
 
 
 # ---------------------------------------------------------------------- row mapping

@@ -242,3 +242,23 @@ def test_master_data_round_trip(store):
     )
     store.put_distribution_rules([rule])
     assert store.distribution_rules() == [rule]
+
+
+def test_database_failures_become_store_errors(tmp_path):
+    path = tmp_path / "gone.db"
+    st = Store.open(f"sqlite:///{path}")
+    st.add_cdrs([make_cdr(id="FIRST")])
+    with st.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE cdr_period")
+    with pytest.raises(StoreError, match="the CDR store at .* failed"):
+        list(st.iter_cdrs())
+    with pytest.raises(StoreError, match="cannot write CDRs to .*no such table"):
+        st.add_cdrs([make_cdr()])
+    st.close()
+
+
+def test_unusable_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        Store.open(f"sqlite:///{blocker}/sub/cdrs.db")
