@@ -1,0 +1,109 @@
+"""Cached reads for the pages: the one place where the dashboard reads the store and collects.
+
+The store is a resource (one engine per URL per server process); reads are cached for
+`CACHE_TTL_S` seconds, keyed by the store URL, the reporting time zone, the period and the filters.
+Each function collects its analytics pipeline once and hands back a small frame or dataclass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from cdrlib import analytics, model, period
+from cdrlib.period import Period
+from cdrlib.store import SessionFilter, Store, views
+from cdrlib.ui.context import PageContext, filter_key
+
+CACHE_TTL_S = 300  # a fresh import shows up after at most this long (or after "Reload data")
+_HASH = {PageContext: PageContext.cache_key, SessionFilter: filter_key}
+
+
+def _close(store: Store) -> None:
+    store.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close)
+def store(url: str) -> Store:
+    """The store at ``url``, opened (and created) once per server process. Raises `StoreError`."""
+    return Store.open(url)
+
+
+def clear() -> None:
+    """Forget every cached read (not the open stores): the next run reads the store again."""
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def dataset(url: str) -> str | None:
+    """What the store says it holds: ``demo`` for the generated dataset (`cdrlib.demo`)."""
+    return store(url).get_meta("dataset")
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """What the sidebar offers: OUs (parents before children), locations and EMPs seen in CDRs, and
+    the local dates of the first and last session start (None for an empty store)."""
+
+    ous: tuple[model.OrganizationUnit, ...]
+    locations: tuple[tuple[str, str], ...]  # (location id, label)
+    emps: tuple[tuple[str, str], ...]  # (EMP id, label)
+    first_day: dt.date | None
+    last_day: dt.date | None
+    last_start: dt.datetime | None  # start of the last session, UTC
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def filter_choices(url: str, tz: str) -> FilterChoices:
+    s = store(url)
+    options = s.filter_options()
+    bounds = views.session_starts(s)
+    return FilterChoices(
+        ous=tuple(s.ous()),
+        locations=tuple(options["locations"]),
+        emps=tuple(options["emps"]),
+        first_day=period.local_date(bounds[0], tz) if bounds else None,
+        last_day=period.local_date(bounds[1], tz) if bounds else None,
+        last_start=bounds[1] if bounds else None,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def ou_subtree(url: str, code: str) -> frozenset[str]:
+    return store(url).ou_subtree(code)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading sessions…", hash_funcs=_HASH)
+def sessions(ctx: PageContext, within: Period) -> pl.DataFrame:
+    """The sessions that started in ``within`` under the page's filters (`SESSION_COLUMNS`)."""
+    start, end = within.bounds()
+    return ctx.store.session_frame(start, end, ctx.flt)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def kpis(ctx: PageContext, within: Period) -> analytics.Kpis:
+    return analytics.Kpis.from_frame(analytics.kpis(sessions(ctx, within).lazy()).collect())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def trend(ctx: PageContext, within: Period, grain: analytics.Grain, currency: str | None) -> pl.DataFrame:
+    lf = sessions(ctx, within).lazy()
+    return analytics.trend(lf, within.tz, grain, within.first, within.last, currency).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def split(ctx: PageContext, within: Period, by: analytics.SplitBy) -> pl.DataFrame:
+    return analytics.split(sessions(ctx, within).lazy(), by).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def import_batches(url: str) -> list[views.ImportBatch]:
+    return views.import_batches(store(url))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def rejections(url: str, batch_pk: int) -> list[views.Rejection]:
+    return views.rejections(store(url), batch_pk)
