@@ -573,11 +573,17 @@ class Store:
     def _add_cdrs(self, conn: Connection, cdrs: Sequence[model.Cdr], batch_pk: int | None) -> AddResult:
         c = s.cdr
         seen: dict[tuple[str, str, str], str | None] = {}
-        ids = sorted({x.id for x in cdrs})
-        for chunk in _chunks(ids, _KEY_CHUNK):
-            q = sa.select(c.c.country_code, c.c.party_id, c.c.cdr_id, c.c.content_hash).where(c.c.cdr_id.in_(chunk))
-            for r in conn.execute(q):
-                seen[(r.country_code, r.party_id, r.cdr_id)] = r.content_hash
+        # Look the keys up per sender, so that the lookup uses the unique index (country, party, id).
+        by_sender: dict[tuple[str, str], set[str]] = {}
+        for x in cdrs:
+            by_sender.setdefault((x.country_code, x.party_id), set()).add(x.id)
+        for (country_code, party_id), ids in by_sender.items():
+            for chunk in _chunks(sorted(ids), _KEY_CHUNK):
+                q = sa.select(c.c.cdr_id, c.c.content_hash).where(
+                    c.c.country_code == country_code, c.c.party_id == party_id, c.c.cdr_id.in_(chunk)
+                )
+                for r in conn.execute(q):
+                    seen[(country_code, party_id, r.cdr_id)] = r.content_hash
         fresh: list[model.Cdr] = []
         duplicates = 0
         conflicts: list[model.Cdr] = []
