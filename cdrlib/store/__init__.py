@@ -246,10 +246,18 @@ class Store:
     def put_locations(self, locations: Iterable[model.Location]) -> int:
         """Insert or update locations and their EVSEs by key; returns how many were written.
 
-        A location older than the stored one (``last_updated``) does not overwrite it.
+        A location older than the stored one (``last_updated``) does not overwrite it. An OU code the
+        store does not know yet is added to the OU tree as a top-level OU named after its code, so
+        that the location is kept; staff can name and place it later.
         """
         written = 0
+        locations = list(locations)
         with self.engine.begin() as conn:
+            known = set(conn.execute(sa.select(s.ou.c.code)).scalars())
+            for code in sorted(
+                {c for loc in locations for c in (loc.ou_code, *(e.ou_code for e in loc.evses)) if c} - known
+            ):
+                conn.execute(sa.insert(s.ou).values(code=code, name=code, parent_code=None, is_customer=False))
             for loc in locations:
                 key = (
                     (s.location.c.country_code == loc.country_code)

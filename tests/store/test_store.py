@@ -262,3 +262,22 @@ def test_unusable_folder_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the folder"):
         Store.open(f"sqlite:///{blocker}/sub/cdrs.db")
+
+
+def test_location_with_an_unknown_ou_adds_the_ou(store):
+    loc = model.Location(
+        "NL",
+        "XCP",
+        "L9",
+        "Dorpsstraat 1",
+        "Ede",
+        "NLD",
+        "52.0",
+        "5.6",
+        "Europe/Amsterdam",
+        utc(2024, 1, 1),
+        ou_code="NEWCO",
+        evses=(model.Evse("E1", ou_code="NEWCO-SITE"),),
+    )
+    assert store.put_locations([loc]) == 1
+    assert {o.code: o.name for o in store.ous()} == {"NEWCO": "NEWCO", "NEWCO-SITE": "NEWCO-SITE"}
