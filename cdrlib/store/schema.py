@@ -253,6 +253,7 @@ cdr_period = Table(
     Column("max_current_e4", BigInteger),  # A
     Column("min_power_e4", BigInteger),  # kW
     Column("max_power_e4", BigInteger),  # kW
+    sqlite_with_rowid=False,  # SQLite: clustered on the primary key, no second index to maintain
 )
 
 cdr_tariff = Table(
@@ -261,6 +262,7 @@ cdr_tariff = Table(
     Column("cdr_pk", Integer, ForeignKey("cdr.pk", ondelete="CASCADE"), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("tariff_pk", Integer, ForeignKey("tariff.pk"), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 reimbursement = Table(

@@ -23,7 +23,10 @@ def store(tmp_path):
         yield st
 
 
-def _tariff(tid: str = "T1", updated: dt.datetime = utc(2024, 1, 1)) -> model.Tariff:
+JAN_1 = utc(2024, 1, 1)
+
+
+def _tariff(tid: str = "T1", updated: dt.datetime = JAN_1) -> model.Tariff:
     return model.Tariff(
         "NL",
         "XCP",
@@ -250,9 +253,9 @@ def test_database_failures_become_store_errors(tmp_path):
     st.add_cdrs([make_cdr(id="FIRST")])
     with st.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE cdr_period")
-    with pytest.raises(StoreError, match="the CDR store at .* failed"):
+    with pytest.raises(StoreError, match=r"the CDR store at .* failed"):
         list(st.iter_cdrs())
-    with pytest.raises(StoreError, match="cannot write CDRs to .*no such table"):
+    with pytest.raises(StoreError, match=r"cannot write CDRs to .*no such table"):
         st.add_cdrs([make_cdr()])
     st.close()
 
@@ -281,3 +284,23 @@ def test_location_with_an_unknown_ou_adds_the_ou(store):
     )
     assert store.put_locations([loc]) == 1
     assert {o.code: o.name for o in store.ous()} == {"NEWCO": "NEWCO", "NEWCO-SITE": "NEWCO-SITE"}
+
+
+def test_row_builder_matches_the_table_columns():
+    import cdrlib.store as store_mod
+
+    row = store_mod._cdr_row(_full_cdr())
+    assert len(row) + 1 == len(store_mod._CDR_COLUMNS) == len(s.cdr.columns) - 1  # + batch_pk, - pk
+    named = dict(zip(store_mod._CDR_COLUMNS, row, strict=False))
+    assert named["cdr_id"] == "FULL-1" and named["content_hash"] == "h1" and named["evse_uid"] == "EVSE001"
+    assert named["total_reservation_cost_incl_e4"] == 1210 and named["meter_stop"] == 1_001_235
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [("1.2345", 12345), ("1.23455", 12346), ("-1.23455", -12346), ("0", 0), ("12", 120000), ("0.00004", 0)],
+)
+def test_numbers_are_stored_to_four_decimals_half_up(value, stored):
+    from cdrlib.store import to_e4
+
+    assert to_e4(Decimal(value)) == stored
