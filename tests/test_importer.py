@@ -11,7 +11,7 @@ import pytest
 
 from cdrlib import importer, settings
 from cdrlib.errors import InputFileError
-from cdrlib.store import Store
+from cdrlib.store import Store, views
 
 CDR = {
     "country_code": "NL",
@@ -206,7 +206,7 @@ def test_bad_record_is_rejected_with_reason_and_valid_ones_kept(store, conf, tmp
     assert "in.json" in rej.reason and "record 2" in rej.reason and "BAD1" in rej.reason
     assert needle in rej.reason
     assert store.count_cdrs() == 2
-    kept = store.rejections(report.batch_pk)
+    kept = views.rejections(store, report.batch_pk)
     assert len(kept) == 1 and json.loads(kept[0].raw)["id"] == "BAD1"
 
 
@@ -224,7 +224,7 @@ def test_broken_ndjson_line_costs_only_that_line(store, conf, tmp_path):
     report = importer.import_files(store, [path], settings=conf)
     assert (report.accepted, report.rejected) == (2, 1)
     assert report.rejections[0].position == 2
-    assert store.rejections()[0].raw == '{"id": "CDR2", broken'
+    assert views.rejections(store, report.batch_pk)[0].raw == '{"id": "CDR2", broken'
 
 
 def test_not_json_file_is_one_clear_rejection(store, conf, tmp_path):
@@ -252,7 +252,7 @@ def test_duplicates_and_conflicts(store, conf, tmp_path):
     (conflict,) = again.rejections
     assert conflict.is_conflict and "conflict" in conflict.reason and conflict.position == 2
     assert store.get_cdr("NL", "XCP", "CDR1").total_energy == Decimal("20")
-    assert json.loads(store.rejections(again.batch_pk)[0].raw)["total_energy"] == 21
+    assert json.loads(views.rejections(store, again.batch_pk)[0].raw)["total_energy"] == 21
 
 
 def test_interrupted_import_is_completed_by_running_it_again(store, conf, tmp_path, monkeypatch):

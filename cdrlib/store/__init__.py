@@ -602,17 +602,6 @@ class Store:
                 ],
             )
 
-    def rejections(self, batch_pk: int | None = None) -> list[RejectionRow]:
-        q = sa.select(s.rejection).order_by(s.rejection.c.pk)
-        if batch_pk is not None:
-            q = q.where(s.rejection.c.batch_pk == batch_pk)
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return [
-            RejectionRow(r.file, r.position, r.reason, r.raw, r.kind, r.record_id, r.field, bool(r.is_conflict))
-            for r in rows
-        ]
-
     # ------------------------------------------------------------------ CDRs
     def add_cdrs(self, cdrs: Sequence[model.Cdr], *, batch_pk: int | None = None) -> AddResult:
         """Write CDRs in one transaction: all of them or none.
@@ -790,13 +779,6 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return pl.DataFrame(rows, schema=SESSION_COLUMNS, orient="row")
-
-    def session_bounds(self) -> tuple[dt.datetime, dt.datetime] | None:
-        """The first session start and last session end in the store; None when it is empty."""
-        c = s.cdr
-        with self.engine.connect() as conn:
-            lo, hi = conn.execute(sa.select(sa.func.min(c.c.start_date_time), sa.func.max(c.c.end_date_time))).one()
-        return None if lo is None else (lo, hi)
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
         """(value, label) choices for the dashboard filters: locations and EMPs seen in CDRs."""
