@@ -178,6 +178,8 @@ SESSION_COLUMNS: dict[str, pl.DataType] = {
     "connector_power_type": pl.String(),
     "credit": pl.Boolean(),
 }
+_SESSION_BOOLEANS = [n for n, t in SESSION_COLUMNS.items() if t == pl.Boolean()]
+_SESSION_READ_SCHEMA = {n: pl.Int64() if n in _SESSION_BOOLEANS else t for n, t in SESSION_COLUMNS.items()}
 _SESSION_SELECT = {
     "start_us": "start_date_time",
     "end_us": "end_date_time",
@@ -703,7 +705,7 @@ class Store:
         chunk_size: int = 5_000,
     ) -> Iterator[model.Cdr]:
         """CDRs (oldest created first) with their periods and tariffs, a chunk of queries at a time:
-        three queries per ``chunk_size`` CDRs, never one per CDR. ``created_to`` is exclusive."""
+        a few queries per ``chunk_size`` CDRs, never one per CDR. ``created_to`` is exclusive."""
         c = s.cdr
         q = sa.select(c).order_by(c.c.created_at, c.c.pk)
         if created_from is not None:
@@ -714,35 +716,47 @@ class Store:
             q = q.where(where)
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(q)
+            tariff_cache: dict[int, model.Tariff] = {}
             for rows in result.partitions(chunk_size):
-                yield from self._cdrs_from_rows(conn, rows)
+                yield from self._cdrs_from_rows(conn, rows, tariff_cache)
 
-    def _cdrs_from_rows(self, conn: Connection, rows: Sequence[Any]) -> list[model.Cdr]:
-        pks = [r.pk for r in rows]
-        lo, hi = min(pks), max(pks)
+    def _cdrs_from_rows(
+        self, conn: Connection, rows: Sequence[Any], tariff_cache: dict[int, model.Tariff]
+    ) -> list[model.Cdr]:
+        """The CDRs of ``rows`` with their periods and tariffs: a few IN (...) queries on the primary
+        keys of `cdr_period` and `cdr_tariff` per chunk; each tariff version is read once per call
+        of `iter_cdrs` (``tariff_cache``), not once per CDR."""
+        pks = sorted(r.pk for r in rows)
         periods: dict[int, list[model.ChargingPeriod]] = {}
-        p = s.cdr_period
-        wanted = set(pks)
-        for r in conn.execute(sa.select(p).where(p.c.cdr_pk.between(lo, hi)).order_by(p.c.cdr_pk, p.c.seq)):
-            if r.cdr_pk in wanted:
+        links: dict[int, list[int]] = {}
+        p, link, t = s.cdr_period, s.cdr_tariff, s.tariff
+        for chunk in _chunks(pks, _KEY_CHUNK):
+            for r in conn.execute(sa.select(p).where(p.c.cdr_pk.in_(chunk)).order_by(p.c.cdr_pk, p.c.seq)):
                 periods.setdefault(r.cdr_pk, []).append(
                     model.ChargingPeriod(
                         r.start_date_time,
                         r.tariff_id,
-                        *(from_e4(getattr(r, col)) for col in _DIMENSION_COLUMNS),
+                        *[None if v is None else from_e4(v) for v in _period_dimensions(r)],
                     )
                 )
-        tariffs: dict[int, list[model.Tariff]] = {}
-        t, link = s.tariff, s.cdr_tariff
-        for r in conn.execute(
-            sa.select(link.c.cdr_pk, t)
-            .join(t, t.c.pk == link.c.tariff_pk)
-            .where(link.c.cdr_pk.between(lo, hi))
-            .order_by(link.c.cdr_pk, link.c.seq)
-        ):
-            if r.cdr_pk in wanted:
-                tariffs.setdefault(r.cdr_pk, []).append(_tariff_from_row(r))
-        return [_cdr_from_row(r, tuple(periods.get(r.pk, ())), tuple(tariffs.get(r.pk, ()))) for r in rows]
+            for cdr_pk, tariff_pk in conn.execute(
+                sa.select(link.c.cdr_pk, link.c.tariff_pk)
+                .where(link.c.cdr_pk.in_(chunk))
+                .order_by(link.c.cdr_pk, link.c.seq)
+            ):
+                links.setdefault(cdr_pk, []).append(tariff_pk)
+        missing = sorted({pk for pks_ in links.values() for pk in pks_} - tariff_cache.keys())
+        for chunk in _chunks(missing, _KEY_CHUNK):
+            for r in conn.execute(sa.select(t).where(t.c.pk.in_(chunk))):
+                tariff_cache[r.pk] = _tariff_from_row(r)
+        return [
+            _cdr_from_row(
+                r,
+                tuple(periods.get(r.pk, ())),
+                tuple(tariff_cache[pk] for pk in links.get(r.pk, ())),
+            )
+            for r in rows
+        ]
 
     # ------------------------------------------------------------------ dashboard reads
     def session_frame(
@@ -777,8 +791,13 @@ class Store:
         if flt.roamed is not None:
             q = q.where(c.c.roamed == flt.roamed)
         with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return pl.DataFrame(rows, schema=SESSION_COLUMNS, orient="row")
+            result = conn.execute(q)
+            # The DB-API cursor's plain tuples: no Row object per CDR (a year is ~1M rows).
+            rows = result.cursor.fetchall()
+            result.close()
+        # SQLite returns booleans as 0/1: read them as integers, then cast.
+        frame = pl.DataFrame(rows, schema=_SESSION_READ_SCHEMA, orient="row")
+        return frame.with_columns(pl.col(_SESSION_BOOLEANS).cast(pl.Boolean))
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
         """(value, label) choices for the dashboard filters: locations and EMPs seen in CDRs."""
@@ -838,6 +857,7 @@ _CDR_COLUMNS = tuple(col.name for col in s.cdr.columns if col.name != "pk")  # `
 _CREATED_AT = _CDR_COLUMNS.index("created_at")
 assert _CDR_COLUMNS[-1] == "batch_pk"
 _dimension_values = operator.attrgetter(*_DIMENSION_FIELDS)
+_period_dimensions = operator.attrgetter(*_DIMENSION_COLUMNS)
 _PERIOD_COLUMNS = ("cdr_pk", "seq", "start_date_time", "tariff_id", *_DIMENSION_COLUMNS)
 
 
