@@ -304,3 +304,22 @@ def test_numbers_are_stored_to_four_decimals_half_up(value, stored):
     from cdrlib.store import to_e4
 
     assert to_e4(Decimal(value)) == stored
+
+
+def test_dashboard_reads_while_an_import_writes(tmp_path):
+    """WAL: an import commits while a dashboard read is under way, and the read keeps its snapshot.
+
+    In SQLite's default rollback-journal mode the commit would wait for the reader (and fail after
+    the busy timeout)."""
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    with Store.open(url) as writer, Store.open(url) as reader:
+        writer.add_cdrs([make_cdr(id="FIRST")])
+        with reader.engine.connect() as rconn:
+            rconn.exec_driver_sql("BEGIN")
+            assert rconn.exec_driver_sql("SELECT count(*) FROM cdr").scalar() == 1  # read under way
+            started = dt.datetime.now(dt.UTC)
+            assert writer.add_cdrs([make_cdr(id="SECOND")]).inserted == 1
+            assert (dt.datetime.now(dt.UTC) - started).total_seconds() < 5
+            assert rconn.exec_driver_sql("SELECT count(*) FROM cdr").scalar() == 1  # its snapshot
+            rconn.exec_driver_sql("COMMIT")
+        assert reader.count_cdrs() == 2
