@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from cdrlib import demo, importer, settings
 from cdrlib.errors import CdrError, ConfigError, InputFileError, StoreError
+from cdrlib.ocpi import records
 from cdrlib.store import Store
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -74,14 +75,22 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             return _demo(args, conf, out, err)
         return _import(args, conf, out, err)
     except (ConfigError, StoreError, InputFileError) as exc:
-        print(f"error: {exc}", file=err)
+        _error(args, exc, out, err)
         return EXIT_USAGE
     except CdrError as exc:
-        print(f"error: {exc}", file=err)
+        _error(args, exc, out, err)
         return EXIT_REJECTED
     except KeyboardInterrupt:
         print("interrupted: what was written is complete; run the same command again to finish", file=err)
         return 130
+
+
+def _error(args: argparse.Namespace, exc: CdrError, out: TextIO, err: TextIO) -> None:
+    """The message on stderr; with ``import --json`` also the one JSON object on stdout."""
+    print(f"error: {exc}", file=err)
+    if getattr(args, "json", False):
+        json.dump({"error": str(exc)}, out, ensure_ascii=False)
+        out.write("\n")
 
 
 def _demo(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err: TextIO) -> int:
@@ -104,14 +113,30 @@ def _demo(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err: T
             f"in {summary.seconds:.1f} s -> {store.url}",
             file=out,
         )
+        print(
+            f"new {summary.inserted}, already stored {summary.duplicates}, conflicts {summary.conflicts}",
+            file=out,
+        )
+    if summary.conflicts:
+        print(
+            f"error: {summary.conflicts} demo CDRs were not written: other CDRs with their ids are stored "
+            "(another --seed, --cdrs or --until into the same store); use a new store",
+            file=err,
+        )
+        return EXIT_REJECTED
     return EXIT_OK
 
 
 def _import(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err: TextIO) -> int:
     importer.check_files(args.files)
-    emp = settings.parse_own_parties(args.emp) if args.emp else frozenset()
-    if len(emp) > 1:
-        raise ConfigError("--emp: give one party id")
+    emp_id = None
+    if args.emp:
+        try:
+            emp_id = "".join(records.split_emp_id(args.emp))
+        except ConfigError:
+            raise ConfigError(
+                f"--emp: {args.emp!r} is not an EMP party id (country code + party id, e.g. NLTNM)"
+            ) from None
     with Store.open(conf.db_url) as store:
         bars: dict[str, tqdm] = {}
 
@@ -122,9 +147,7 @@ def _import(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err:
             bar.update(done - bar.n)
 
         try:
-            report = importer.import_files(
-                store, args.files, settings=conf, emp_id=next(iter(emp), None), progress=progress
-            )
+            report = importer.import_files(store, args.files, settings=conf, emp_id=emp_id, progress=progress)
         finally:
             for bar in bars.values():
                 bar.close()

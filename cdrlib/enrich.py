@@ -1,8 +1,8 @@
 """What the CPO adds to a received CDR (domain.md, "The CDR and what the store keeps of it").
 
 - the location's IANA time zone, from the location master data; for a location the store does not
-  know yet: the country's zone where the country has only one, else the reporting time zone, and
-  the CDR is marked as having a guessed time zone;
+  know yet: the zone the sender gave (OCPI 2.1.1), else the country's zone where the country has
+  only one, else the reporting time zone, and then the CDR is marked as having a guessed time zone;
 - the CDR's OU (its EVSE's, else its location's) and the location's OU;
 - the EMP (token issuer) and whether the CDR is roamed: issued by another party than the CPO's own
   party ids (setting `CDR_OWN_PARTIES`; without it, the CDR's sender is the CPO).
@@ -66,6 +66,9 @@ def enrich(
         time_zone, guessed = facts.time_zone, False
         location_ou = facts.ou_code
         ou = facts.evse_ou.get(cdr.cdr_location.evse_uid) or location_ou
+    elif cdr.time_zone is not None:  # given by the sender (OCPI 2.1.1 locations carry one)
+        time_zone, guessed = cdr.time_zone, False
+        location_ou = ou = None
     else:
         time_zone = SINGLE_ZONE_COUNTRIES.get(cdr.cdr_location.country.upper(), reporting_tz)
         guessed = True

@@ -86,16 +86,21 @@ def import_files(
     check_files(paths)
     report = ImportReport()
     report.batch_pk = store.begin_batch("import", ", ".join(str(p) for p in paths))
+    finished = False
     try:
         for path in paths:
             _FileImport(store, str(path), settings, emp_id, report, progress).run()
+        finished = True
     finally:
+        # The counts of what was committed are kept either way; an interrupted import keeps no
+        # finish time, so that it shows as stopped.
         store.finish_batch(
             report.batch_pk,
             accepted=report.accepted,
             duplicates=report.duplicates,
             rejected=report.rejected,
             conflicts=report.conflicts,
+            finished=finished,
         )
     return report
 
@@ -121,6 +126,7 @@ class _FileImport:
         self.pending: list[_Pending] = []
         self.rejects: list[RejectionRow] = []
         self.locations = store.location_index()
+        self.locations_changed = False
 
     def run(self) -> None:
         done = 0
@@ -140,8 +146,9 @@ class _FileImport:
                 if self.progress is not None and done % 500 == 0:
                     self.progress(self.path, done)
         except InputFileError as exc:
-            # The whole file is unreadable (not JSON, an error envelope): one clear rejection.
-            self._reject_row(RejectionRow(self.path, 0, str(exc), _head(self.path)))
+            # The whole file is unreadable (not JSON, an error envelope): one clear rejection. Its
+            # message names the file already.
+            self._reject_row(RejectionRow(self.path, 0, str(exc), _head(self.path)), prefixed=True)
         self._flush()
         if self.progress is not None:
             self.progress(self.path, done)
@@ -158,7 +165,7 @@ class _FileImport:
                 self.report.tariffs += 1
             else:
                 self.store.put_locations([records.parse_location(rec.obj)])
-                self.locations = self.store.location_index()
+                self.locations_changed = True  # read the index again before the next CDRs
                 self.report.locations += 1
         except ValidationError as exc:
             self._reject_row(
@@ -167,10 +174,10 @@ class _FileImport:
                 )
             )
 
-    def _reject_row(self, row: RejectionRow) -> None:
-        where = f"record {row.position}" if row.position else "file"
+    def _reject_row(self, row: RejectionRow, *, prefixed: bool = False) -> None:
+        """Count and keep a rejection; its reason is prefixed with the file, position and id."""
         ident = f" (id {row.record_id})" if row.record_id else ""
-        reason = row.reason if row.reason.startswith(row.file) else f"{row.file}, {where}{ident}: {row.reason}"
+        reason = row.reason if prefixed else f"{row.file}, record {row.position}{ident}: {row.reason}"
         row = RejectionRow(row.file, row.position, reason, row.raw, row.kind, row.record_id, row.field, row.is_conflict)
         self.rejects.append(row)
         self.report.rejections.append(row)
@@ -183,6 +190,9 @@ class _FileImport:
         batch = self.pending
         self.pending = []
         if batch:
+            if self.locations_changed:
+                self.locations = self.store.location_index()
+                self.locations_changed = False
             cdrs = [
                 enrich.enrich(
                     p.cdr,

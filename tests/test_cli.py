@@ -94,3 +94,29 @@ def test_demo_command(tmp_path, db):
     assert "300 demo CDRs" in res.stdout
     again = run("demo", "--cdrs", "300", "--seed", "3", "--until", "2025-01-01", "--db", db)
     assert again.returncode == 0, again.stderr
+
+
+def test_demo_conflicts_and_future_until(tmp_path, db):
+    assert run("demo", "--cdrs", "200", "--seed", "3", "--until", "2025-01-01", "--db", db).returncode == 0
+    other = run("demo", "--cdrs", "200", "--seed", "4", "--until", "2025-01-01", "--db", db)
+    assert other.returncode == 1 and "were not written" in other.stderr
+    future = run("demo", "--cdrs", "10", "--until", "2099-01-01", "--db", db)
+    assert future.returncode == 2 and "in the future" in future.stderr
+
+
+def test_json_errors_are_one_json_object(tmp_path, db):
+    res = run("import", str(tmp_path / "missing.json"), "--json", "--db", db)
+    assert res.returncode == 2 and json.loads(res.stdout) == {"error": f"{tmp_path / 'missing.json'}: no such file"}
+
+
+def test_emp_option_for_211_cdrs(tmp_path, db):
+    sample = ROOT / "tests" / "ocpi" / "data" / "cdr_211.json"
+    bad = run("import", str(sample), "--emp", "XX", "--db", db)
+    assert bad.returncode == 2 and "--emp" in bad.stderr
+    res = run("import", str(sample), "--emp", "NL-TNM", "--json", "--db", db)
+    assert res.returncode == 0, res.stdout + res.stderr
+    from cdrlib.store import Store
+
+    with Store.open(db) as store:
+        (stored,) = list(store.iter_cdrs())
+    assert (stored.emp_id, stored.roamed, stored.ocpi_version) == ("NLTNM", True, "2.1.1")

@@ -262,14 +262,14 @@ def test_interrupted_import_is_completed_by_running_it_again(store, conf, tmp_pa
     real = store.add_cdrs
     calls = 0
 
-    def dies_on_third_chunk(cdrs, **kw):
+    def dies_on_second_chunk(cdrs, **kw):
         nonlocal calls
         calls += 1
         if calls == 2:
             raise KeyboardInterrupt
         return real(cdrs, **kw)
 
-    monkeypatch.setattr(store, "add_cdrs", dies_on_third_chunk)
+    monkeypatch.setattr(store, "add_cdrs", dies_on_second_chunk)
     with pytest.raises(KeyboardInterrupt):
         importer.import_files(store, [path], settings=conf)
     assert store.count_cdrs() == 4  # the first chunk, whole
@@ -292,3 +292,56 @@ def test_every_ocpi_field_survives_import_store_and_read_back(store, tmp_path, n
     assert report.ok and report.accepted == 1
     stored = store.get_cdr(sent["country_code"].upper(), sent["party_id"].upper(), sent["id"])
     assert samples.normalized(records.cdr_to_ocpi(stored)) == samples.normalized(sent)
+
+
+def test_211_cdr_keeps_the_time_zone_it_was_sent_with(store, conf, tmp_path):
+    from cdrlib.ocpi import jsontext
+    from tests.ocpi import samples
+
+    sent = samples.load("cdr_211.json")
+    sent["location"]["country"] = "ESP"
+    sent["location"]["time_zone"] = "Atlantic/Canary"
+    path = tmp_path / "211.json"
+    path.write_text(jsontext.dumps(sent))
+    report = importer.import_files(store, [path], settings=conf, emp_id="NLTNM")
+    assert report.ok, report.rejections
+    (stored,) = list(store.iter_cdrs())
+    assert (stored.time_zone, stored.time_zone_guessed) == ("Atlantic/Canary", False)
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [({"total_energy": 1e20}, "out of range"), ({"credit": True, "credit_reference_id": "X"}, "positive")],
+    ids=["huge number", "credit with positive amount"],
+)
+def test_more_bad_records_are_rejected_alone(store, conf, tmp_path, change, needle):
+    path = write(tmp_path / "in.json", [cdr(), cdr(id="BAD", **change)])
+    report = importer.import_files(store, [path], settings=conf)
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert needle in report.rejections[0].reason and "BAD" in report.rejections[0].reason
+
+
+def test_many_locations_then_their_cdrs(store, conf, tmp_path):
+    locs = []
+    for i in range(300):
+        loc = copy.deepcopy(LOCATION)
+        loc["id"] = f"LOC{i:03}"
+        loc["evses"][0]["uid"] = f"EVSE{i:03}"
+        locs.append(loc)
+    locs[-1]["time_zone"] = "Europe/London"
+    last = cdr()
+    last["cdr_location"] = dict(last["cdr_location"], id="LOC299", evse_uid="EVSE299")
+    report = importer.import_files(store, [write(tmp_path / "a.json", [*locs, last])], settings=conf)
+    assert (report.locations, report.accepted) == (300, 1)
+    assert store.get_cdr("NL", "XCP", "CDR1").time_zone == "Europe/London"
+
+
+def test_interrupted_import_keeps_no_finish_time(store, conf, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "add_cdrs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_files(store, [write(tmp_path / "a.json", [cdr()])], settings=conf)
+    (batch,) = views.import_batches(store)
+    assert batch.finished_at is None

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdrlib.demo import catalogue, sessions
-from cdrlib.errors import CdrError
+from cdrlib.errors import CdrError, ConfigError
 
 if TYPE_CHECKING:
     from cdrlib.store import PreparedCdrs, Store
@@ -58,6 +58,9 @@ class DemoSummary:
     first_start: dt.datetime
     last_start: dt.datetime
     seconds: float
+    inserted: int = 0  # new in the store
+    duplicates: int = 0  # the same CDR was stored already (an earlier run with the same parameters)
+    conflicts: int = 0  # another CDR under the same id was stored already: not written
 
 
 def generate(
@@ -78,11 +81,14 @@ def generate(
     written (and restored, also on failure).
     """
     if cdrs < 1:
-        raise CdrError(f"cdrs must be at least 1, not {cdrs}")
+        raise ConfigError(f"cdrs must be at least 1, not {cdrs}")
     if chunk_size < 1:
-        raise CdrError(f"chunk_size must be at least 1, not {chunk_size}")
+        raise ConfigError(f"chunk_size must be at least 1, not {chunk_size}")
     clock_start = time.perf_counter()
-    until = until or dt.datetime.now(dt.UTC).date()
+    today = dt.datetime.now(dt.UTC).date()
+    until = until or today
+    if until > today + dt.timedelta(days=1):
+        raise ConfigError(f"until {until} is in the future: demo sessions end before it, and CDRs are of the past")
     plan = sessions.Plan(cdrs, seed, until)
     write_master_data(store, plan)
 
@@ -133,6 +139,9 @@ def generate(
         first_start=dt.datetime.fromtimestamp(first, dt.UTC),
         last_start=dt.datetime.fromtimestamp(last, dt.UTC),
         seconds=time.perf_counter() - clock_start,
+        inserted=inserted,
+        duplicates=duplicates,
+        conflicts=conflicts,
     )
 
 

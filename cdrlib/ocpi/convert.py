@@ -44,9 +44,7 @@ _EMP_ID = re.compile(r"([A-Za-z]{2})[-*\s]?([A-Za-z0-9]{3})")
 def ocpi_datetime(when: dt.datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ`` in UTC, with the fraction of a second only when it is not zero."""
     when = when.astimezone(dt.UTC) if when.utcoffset() else when
-    text = (
-        f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
-    )
+    text = f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
     if when.microsecond:
         text += f".{when.microsecond:06d}".rstrip("0")
     return text + "Z"
@@ -58,16 +56,12 @@ def ocpi_datetime(when: dt.datetime) -> str:
 def kind_of(obj: object) -> str:
     """``"cdr"``, ``"tariff"`` or ``"location"``, decided by the fields present."""
     if not isinstance(obj, dict):
-        raise Invalid.at(
-            "", f"expected a JSON object (an OCPI CDR, tariff or location), got {models.json_type(obj)}"
-        )
+        raise Invalid.at("", f"expected a JSON object (an OCPI CDR, tariff or location), got {models.json_type(obj)}")
     if "status_code" in obj and ("data" in obj or "timestamp" in obj):
         raise Invalid.at("", "an OCPI response envelope inside a record; give its data, one record per line")
     if any(marker in obj for marker in CDR_MARKERS):
         if "kwh" in obj and "status" in obj and "total_energy" not in obj:
-            raise Invalid.at(
-                "", "an OCPI Session (it has kwh and status), not a CDR; only finished CDRs are read"
-            )
+            raise Invalid.at("", "an OCPI Session (it has kwh and status), not a CDR; only finished CDRs are read")
         return "cdr"
     if "elements" in obj:
         return "tariff"
@@ -144,8 +138,7 @@ def _cdr_from_22x(obj: dict[str, Any], version: str, content_hash: str | None) -
     token, location = wire.cdr_token, wire.cdr_location
     periods, period_residuals = _periods(wire.charging_periods)
     tariffs = tuple(
-        tariff_from_ocpi(item, path=f"tariffs[{index}]")
-        for index, item in enumerate(obj.get("tariffs") or ())
+        tariff_from_ocpi(item, path=f"tariffs[{index}]") for index, item in enumerate(obj.get("tariffs") or ())
     )
     extensions = residual(wire)
     _nest(extensions, "cdr_token", residual(token))
@@ -237,9 +230,7 @@ def _price(price: models.Price | models.Price230 | None) -> model.Price | None:
     if price.taxes is None:
         return model.Price(excl_vat=price.before_taxes)
     taxes = tuple(
-        model.TaxAmount(
-            name=t.name, amount=t.amount, account_number=t.account_number, percentage=t.percentage
-        )
+        model.TaxAmount(name=t.name, amount=t.amount, account_number=t.account_number, percentage=t.percentage)
         for t in price.taxes
     )
     # No tax listed is not "no tax due" (OCPI 2.3.0 Tariff.tax_included): incl_vat stays unknown.
@@ -287,9 +278,7 @@ def _periods(
             )
         )
         period_residual = residual(period)
-        ordered = [
-            dimension_residuals[name] for name in sorted(dimension_residuals, key=_DIMENSION_ORDER.get)
-        ]
+        ordered = [dimension_residuals[name] for name in sorted(dimension_residuals, key=_DIMENSION_ORDER.get)]
         if any(ordered):
             period_residual["dimensions"] = ordered
         residuals.append(period_residual)
@@ -312,9 +301,7 @@ def _cdr_problems(cdr: model.Cdr, now: dt.datetime, names: dict[str, str]) -> li
     if end < start:
         issues.append((end_name, f"{end_name} ({end_text}) is before start_date_time ({start_text})"))
     if end > now + FUTURE_TOLERANCE:
-        issues.append(
-            (end_name, f"{end_name} ({end_text}) is in the future; a CDR is for a finished session")
-        )
+        issues.append((end_name, f"{end_name} ({end_text}) is in the future; a CDR is for a finished session"))
 
     # "A period ends when the next period starts. The last period ends when the session ends."
     previous: dt.datetime | None = None
@@ -340,6 +327,9 @@ def _cdr_problems(cdr: model.Cdr, now: dt.datetime, names: dict[str, str]) -> li
         if not cdr.credit_reference_id:
             problem = "field required for a credit CDR (credit is true): the id of the credited CDR"
             issues.append(("credit_reference_id", problem))
+        if cdr.total_cost.excl_vat > 0:
+            path = names.get("total_cost.excl_vat", f"total_cost.{names.get('excl_vat', 'excl_vat')}")
+            issues.append((path, f"must not be positive in a credit CDR (credit: true), got {cdr.total_cost.excl_vat}"))
     else:
         if cdr.credit_reference_id:
             issues.append(("credit", "must be true when credit_reference_id is set (a credit CDR)"))
@@ -347,9 +337,7 @@ def _cdr_problems(cdr: model.Cdr, now: dt.datetime, names: dict[str, str]) -> li
 
     meter_start, meter_stop = cdr.meter_start, cdr.meter_stop
     if meter_start is not None and meter_stop is not None and meter_stop < meter_start:
-        issues.append(
-            ("meter_stop", f"meter_stop ({meter_stop} Wh) is less than meter_start ({meter_start} Wh)")
-        )
+        issues.append(("meter_stop", f"meter_stop ({meter_stop} Wh) is less than meter_start ({meter_start} Wh)"))
     return issues
 
 
@@ -527,9 +515,7 @@ def tariff_from_ocpi(
     for name in ("min_price", "max_price"):
         limit = getattr(wire, name)
         if limit is not None and limit.excl_vat is None and limit.before_taxes is None:
-            issues.append(
-                (models.join_path(path, name), "needs excl_vat (OCPI 2.2.1) or before_taxes (2.3.0)")
-            )
+            issues.append((models.join_path(path, name), "needs excl_vat (OCPI 2.2.1) or before_taxes (2.3.0)"))
     for i, element in enumerate(wire.elements):
         restrictions = element.restrictions
         if restrictions is None:
@@ -558,9 +544,7 @@ def tariff_from_ocpi(
 # --- Location --------------------------------------------------------------------------------------
 
 
-def location_from_ocpi(
-    obj: object, *, country_code: str | None = None, party_id: str | None = None
-) -> model.Location:
+def location_from_ocpi(obj: object, *, country_code: str | None = None, party_id: str | None = None) -> model.Location:
     """Validate one OCPI Location (mod_locations) and keep it whole as canonical JSON in ``document``.
 
     ``ou_code`` (on the location and on each EVSE) is a CPO extension field, not OCPI: the code of the

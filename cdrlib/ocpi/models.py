@@ -167,19 +167,28 @@ def _wrong_type(value: object, expected: str) -> PydanticCustomError:
     return _fail(f"expected {expected}, got {json_type(value)}")
 
 
+# The largest magnitude of an OCPI number the store keeps exactly (integers of 1/10,000 in 64 bits);
+# no charging session comes near it (a billion kWh, a billion euro).
+MAX_NUMBER = Decimal(10) ** 12
+
+
 def _number(value: object) -> Decimal:
     """OCPI *number*: a JSON number, exact (int, Decimal, or a float read via its shortest repr)."""
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise _fail(f"not a finite number: {value}")
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, float):
+        number = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise _fail(f"not a finite number: {value}")
-        return Decimal(repr(value))
-    raise _wrong_type(value, "a number")
+        number = Decimal(repr(value))
+    else:
+        raise _wrong_type(value, "a number")
+    if abs(number) >= MAX_NUMBER:
+        raise _fail(f"out of range: {value} (at most {MAX_NUMBER:.0E} in size)")
+    return number
 
 
 def _non_negative(value: object) -> Decimal:
@@ -192,9 +201,7 @@ def _non_negative(value: object) -> Decimal:
 # OCPI 2.2.1 types, DateTime: "2015-06-29T20:39:09Z", "2015-06-29T20:39:09", "2016-12-29T17:45:09.2Z".
 # All OCPI timestamps are UTC; one without a zone designator is UTC as well. An explicit offset is
 # tolerated (not OCPI, but unambiguous) and converted. Fractions beyond microseconds are truncated.
-_DATETIME = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?\s*(Z|z|[+-]\d\d(?::?\d\d)?)?"
-)
+_DATETIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?\s*(Z|z|[+-]\d\d(?::?\d\d)?)?")
 
 
 def parse_datetime(value: object) -> dt.datetime:
@@ -357,9 +364,7 @@ DateTime = Annotated[dt.datetime, PlainValidator(parse_datetime)]
 Text = str
 Ident = Annotated[str, Field(min_length=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
-CountryCode = Annotated[
-    str, PlainValidator(_code(iso_codes.COUNTRY_ALPHA2, "ISO 3166-1 alpha-2 code", upper=True))
-]
+CountryCode = Annotated[str, PlainValidator(_code(iso_codes.COUNTRY_ALPHA2, "ISO 3166-1 alpha-2 code", upper=True))]
 Country3 = Annotated[str, PlainValidator(_code(iso_codes.COUNTRY_ALPHA3, "ISO 3166-1 alpha-3 code"))]
 Currency = Annotated[str, PlainValidator(_code(iso_codes.CURRENCIES, "ISO 4217 code"))]
 PartyId = Annotated[str, PlainValidator(_party_id)]

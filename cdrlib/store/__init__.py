@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import inspect
 import json
 import operator
@@ -413,44 +414,50 @@ class Store:
             for r in locs
         }
 
-    def put_tariffs(self, tariffs: Iterable[model.Tariff]) -> dict[tuple[str, str, str, dt.datetime], int]:
-        """Store tariff versions not yet known; returns (country, party, id, last_updated) -> pk."""
+    def put_tariffs(self, tariffs: Iterable[model.Tariff]) -> dict[TariffKey, int]:
+        """Store the tariff versions not yet known; returns each one's `TariffKey` -> pk.
+
+        A version is the tariff's key, ``last_updated`` and its document: a sender that changes a
+        tariff without a new ``last_updated`` gets a second version, not an overwrite.
+        """
         with self.engine.begin() as conn:
             return self._put_tariffs(conn, tariffs)
 
-    def _put_tariffs(
-        self, conn: Connection, tariffs: Iterable[model.Tariff]
-    ) -> dict[tuple[str, str, str, dt.datetime], int]:
-        wanted = {(t.country_code, t.party_id, t.id, t.last_updated): t for t in tariffs}
+    def _put_tariffs(self, conn: Connection, tariffs: Iterable[model.Tariff]) -> dict[TariffKey, int]:
+        wanted = {_tariff_key(t): t for t in tariffs}
         if not wanted:
             return {}
         t = s.tariff
-        known: dict[tuple[str, str, str, dt.datetime], int] = {}
+        known: dict[tuple[str, str, str, dt.datetime, str], int] = {}
         ids = sorted({k[2] for k in wanted})
         for chunk in _chunks(ids, _KEY_CHUNK):
             for r in conn.execute(
-                sa.select(t.c.pk, t.c.country_code, t.c.party_id, t.c.tariff_id, t.c.last_updated).where(
-                    t.c.tariff_id.in_(chunk)
-                )
+                sa.select(
+                    t.c.pk, t.c.country_code, t.c.party_id, t.c.tariff_id, t.c.last_updated, t.c.document_hash
+                ).where(t.c.tariff_id.in_(chunk))
             ):
-                known[(r.country_code, r.party_id, r.tariff_id, r.last_updated)] = r.pk
+                known[(r.country_code, r.party_id, r.tariff_id, r.last_updated, r.document_hash)] = r.pk
+        found: dict[TariffKey, int] = {}
         for key, tar in wanted.items():
-            if key in known:
-                continue
-            known[key] = conn.execute(
-                sa.insert(t).values(
-                    country_code=tar.country_code,
-                    party_id=tar.party_id,
-                    tariff_id=tar.id,
-                    currency=tar.currency,
-                    type=tar.type,
-                    start_date_time=tar.start_date_time,
-                    end_date_time=tar.end_date_time,
-                    last_updated=tar.last_updated,
-                    document=tar.document,
-                )
-            ).inserted_primary_key[0]
-        return {k: v for k, v in known.items() if k in wanted}
+            digest = hashlib.sha256(tar.document.encode()).hexdigest()
+            stored = (*key[:4], digest)
+            if stored not in known:
+                known[stored] = conn.execute(
+                    sa.insert(t).values(
+                        country_code=tar.country_code,
+                        party_id=tar.party_id,
+                        tariff_id=tar.id,
+                        currency=tar.currency,
+                        type=tar.type,
+                        start_date_time=tar.start_date_time,
+                        end_date_time=tar.end_date_time,
+                        last_updated=tar.last_updated,
+                        document=tar.document,
+                        document_hash=digest,
+                    )
+                ).inserted_primary_key[0]
+            found[key] = known[stored]
+        return found
 
     def tariffs(self) -> list[model.Tariff]:
         """Every stored tariff version, oldest first."""
@@ -570,13 +577,20 @@ class Store:
                 )
             ).inserted_primary_key[0]
 
-    def finish_batch(self, batch_pk: int, *, accepted: int, duplicates: int, rejected: int, conflicts: int) -> None:
+    def finish_batch(
+        self, batch_pk: int, *, accepted: int, duplicates: int, rejected: int, conflicts: int, finished: bool = True
+    ) -> None:
+        """Record a batch's counts; ``finished=False`` (interrupted) leaves ``finished_at`` empty."""
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(s.import_batch)
                 .where(s.import_batch.c.pk == batch_pk)
                 .values(
-                    finished_at=_now(), accepted=accepted, duplicates=duplicates, rejected=rejected, conflicts=conflicts
+                    finished_at=_now() if finished else None,
+                    accepted=accepted,
+                    duplicates=duplicates,
+                    rejected=rejected,
+                    conflicts=conflicts,
                 )
             )
 
@@ -681,7 +695,7 @@ class Store:
             pk = pks[prepared.keys[i][:3]]
             period_rows.extend((pk, *p) for p in prepared.periods[i])
             for seq, t in enumerate(prepared.tariffs[i]):
-                link_rows.append((pk, seq, tariff_pks[(t.country_code, t.party_id, t.id, t.last_updated)]))
+                link_rows.append((pk, seq, tariff_pks[_tariff_key(t)]))
         _bulk_insert(conn, s.cdr_period, _PERIOD_COLUMNS, period_rows)
         _bulk_insert(conn, s.cdr_tariff, ("cdr_pk", "seq", "tariff_pk"), link_rows)
         return AddResult(len(fresh), duplicates, conflict_positions=tuple(conflicts))
@@ -1072,6 +1086,15 @@ def _tariff_from_row(r: Any) -> model.Tariff:
 
 
 # ---------------------------------------------------------------------- helpers
+TariffKey = tuple[str, str, str, dt.datetime, str]  # country, party, id, last_updated, document
+
+
+def _tariff_key(t: model.Tariff) -> TariffKey:
+    # The document itself, not its hash: CDRs share their tariff objects, so the lookup compares
+    # the same string object and hashes it once.
+    return (t.country_code, t.party_id, t.id, t.last_updated, t.document)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

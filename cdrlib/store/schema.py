@@ -26,7 +26,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
     Table,
     Text,
     UniqueConstraint,
@@ -66,36 +65,36 @@ metadata = MetaData()
 ou = Table(
     "ou",
     metadata,
-    Column("code", String(36), primary_key=True),
-    Column("name", String(255), nullable=False),
-    Column("parent_code", String(36), ForeignKey("ou.code"), nullable=True),
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent_code", Text, ForeignKey("ou.code"), nullable=True),
     Column("is_customer", Boolean, nullable=False, default=False),
 )
 
 emp = Table(
     "emp",
     metadata,
-    Column("id", String(5), primary_key=True),  # OCPI country code + party id, e.g. NLTNM
-    Column("name", String(255), nullable=False),
+    Column("id", Text, primary_key=True),  # OCPI country code + party id, e.g. NLTNM
+    Column("name", Text, nullable=False),
 )
 
 location = Table(
     "location",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("country_code", String(2), nullable=False),
-    Column("party_id", String(3), nullable=False),
-    Column("location_id", String(36), nullable=False),
-    Column("name", String(255)),
-    Column("address", String(45), nullable=False),
-    Column("city", String(45), nullable=False),
-    Column("postal_code", String(10)),
-    Column("state", String(20)),
-    Column("country", String(3), nullable=False),
-    Column("latitude", String(10), nullable=False),
-    Column("longitude", String(11), nullable=False),
-    Column("time_zone", String(255), nullable=False),
-    Column("ou_code", String(36), ForeignKey("ou.code")),
+    Column("country_code", Text, nullable=False),
+    Column("party_id", Text, nullable=False),
+    Column("location_id", Text, nullable=False),
+    Column("name", Text),
+    Column("address", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("postal_code", Text),
+    Column("state", Text),
+    Column("country", Text, nullable=False),
+    Column("latitude", Text, nullable=False),
+    Column("longitude", Text, nullable=False),
+    Column("time_zone", Text, nullable=False),
+    Column("ou_code", Text, ForeignKey("ou.code")),
     Column("last_updated", UtcMicros, nullable=False),
     Column("document", Text),
     UniqueConstraint("country_code", "party_id", "location_id", name="uq_location_key"),
@@ -106,9 +105,9 @@ evse = Table(
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
     Column("location_pk", Integer, ForeignKey("location.pk", ondelete="CASCADE"), nullable=False),
-    Column("uid", String(36), nullable=False),
-    Column("evse_id", String(48)),
-    Column("ou_code", String(36), ForeignKey("ou.code")),  # NULL: the location's OU
+    Column("uid", Text, nullable=False),
+    Column("evse_id", Text),
+    Column("ou_code", Text, ForeignKey("ou.code")),  # NULL: the location's OU
     Column("document", Text),
     UniqueConstraint("location_pk", "uid", name="uq_evse_key"),
 )
@@ -117,24 +116,28 @@ tariff = Table(
     "tariff",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("country_code", String(2), nullable=False),
-    Column("party_id", String(3), nullable=False),
-    Column("tariff_id", String(36), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("type", String(32)),
+    Column("country_code", Text, nullable=False),
+    Column("party_id", Text, nullable=False),
+    Column("tariff_id", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("type", Text),
     Column("start_date_time", UtcMicros),
     Column("end_date_time", UtcMicros),
     Column("last_updated", UtcMicros, nullable=False),
     Column("document", Text, nullable=False),  # the whole OCPI tariff, canonical JSON
-    # A tariff id may change over time: each version (last_updated) is kept.
-    UniqueConstraint("country_code", "party_id", "tariff_id", "last_updated", name="uq_tariff_version"),
+    Column("document_hash", Text, nullable=False),  # sha256 of document
+    # A tariff id may change over time: each version (last_updated) is kept, and so is a different
+    # document sent under the same version (it is what the CDRs that carry it were priced with).
+    UniqueConstraint(
+        "country_code", "party_id", "tariff_id", "last_updated", "document_hash", name="uq_tariff_version"
+    ),
 )
 
 import_batch = Table(
     "import_batch",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(32), nullable=False),  # "import" | "demo"
+    Column("source", Text, nullable=False),  # "import" | "demo"
     Column("description", Text),  # file names, demo parameters
     Column("started_at", UtcMicros, nullable=False),
     Column("finished_at", UtcMicros),
@@ -151,9 +154,9 @@ rejection = Table(
     Column("batch_pk", Integer, ForeignKey("import_batch.pk"), nullable=False, index=True),
     Column("file", Text, nullable=False),
     Column("position", Integer, nullable=False),
-    Column("kind", String(16)),  # cdr | tariff | location
-    Column("record_id", String(255)),
-    Column("field", String(255)),
+    Column("kind", Text),  # cdr | tariff | location
+    Column("record_id", Text),
+    Column("field", Text),
     Column("reason", Text, nullable=False),
     Column("is_conflict", Boolean, nullable=False, default=False),
     Column("raw", Text, nullable=False),  # the record exactly as received
@@ -165,36 +168,36 @@ cdr = Table(
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
     # --- OCPI CDR, flattened (2.2.1 names) ---
-    Column("country_code", String(2), nullable=False),
-    Column("party_id", String(3), nullable=False),
-    Column("cdr_id", String(39), nullable=False),
+    Column("country_code", Text, nullable=False),
+    Column("party_id", Text, nullable=False),
+    Column("cdr_id", Text, nullable=False),
     Column("start_date_time", UtcMicros, nullable=False),
     Column("end_date_time", UtcMicros, nullable=False),
-    Column("session_id", String(36)),
-    Column("token_country_code", String(2)),
-    Column("token_party_id", String(3)),
-    Column("token_uid", String(36), nullable=False),
-    Column("token_type", String(32), nullable=False),
-    Column("token_contract_id", String(36), nullable=False),
-    Column("auth_method", String(32), nullable=False),
-    Column("authorization_reference", String(36)),
-    Column("location_id", String(36), nullable=False),
-    Column("location_name", String(255)),
-    Column("location_address", String(45), nullable=False),
-    Column("location_city", String(45), nullable=False),
-    Column("location_postal_code", String(10)),
-    Column("location_state", String(20)),
-    Column("location_country", String(3), nullable=False),
-    Column("location_latitude", String(10), nullable=False),
-    Column("location_longitude", String(11), nullable=False),
-    Column("evse_uid", String(36), nullable=False),
-    Column("evse_id", String(48), nullable=False),
-    Column("connector_id", String(36), nullable=False),
-    Column("connector_standard", String(32), nullable=False),
-    Column("connector_format", String(16), nullable=False),
-    Column("connector_power_type", String(16), nullable=False),
-    Column("meter_id", String(255)),
-    Column("currency", String(3), nullable=False),
+    Column("session_id", Text),
+    Column("token_country_code", Text),
+    Column("token_party_id", Text),
+    Column("token_uid", Text, nullable=False),
+    Column("token_type", Text, nullable=False),
+    Column("token_contract_id", Text, nullable=False),
+    Column("auth_method", Text, nullable=False),
+    Column("authorization_reference", Text),
+    Column("location_id", Text, nullable=False),
+    Column("location_name", Text),
+    Column("location_address", Text, nullable=False),
+    Column("location_city", Text, nullable=False),
+    Column("location_postal_code", Text),
+    Column("location_state", Text),
+    Column("location_country", Text, nullable=False),
+    Column("location_latitude", Text, nullable=False),
+    Column("location_longitude", Text, nullable=False),
+    Column("evse_uid", Text, nullable=False),
+    Column("evse_id", Text, nullable=False),
+    Column("connector_id", Text, nullable=False),
+    Column("connector_standard", Text, nullable=False),
+    Column("connector_format", Text, nullable=False),
+    Column("connector_power_type", Text, nullable=False),
+    Column("meter_id", Text),
+    Column("currency", Text, nullable=False),
     Column("signed_data", Text),  # OCPI SignedData, canonical JSON
     Column("total_cost_excl_e4", BigInteger, nullable=False),
     Column("total_cost_incl_e4", BigInteger),
@@ -212,25 +215,25 @@ cdr = Table(
     Column("total_reservation_cost_excl_e4", BigInteger),
     Column("total_reservation_cost_incl_e4", BigInteger),
     Column("taxes", Text),  # 2.3.0: {"total_cost": [TaxAmount...], ...} as canonical JSON
-    Column("remark", String(255)),
-    Column("invoice_reference_id", String(39)),
+    Column("remark", Text),
+    Column("invoice_reference_id", Text),
     Column("credit", Boolean),
-    Column("credit_reference_id", String(39)),
+    Column("credit_reference_id", Text),
     Column("home_charging_compensation", Boolean),
     Column("last_updated", UtcMicros, nullable=False),
-    Column("ocpi_version", String(8), nullable=False),
+    Column("ocpi_version", Text, nullable=False),
     Column("extensions", Text),  # fields OCPI does not define, as sent (canonical JSON)
     # --- added by the CPO (domain.md) ---
     Column("created_at", UtcMicros, nullable=False),
-    Column("time_zone", String(64), nullable=False),
+    Column("time_zone", Text, nullable=False),
     Column("time_zone_guessed", Boolean, nullable=False, default=False),
-    Column("ou_code", String(36)),
-    Column("location_ou_code", String(36)),
+    Column("ou_code", Text),
+    Column("location_ou_code", Text),
     Column("meter_start", BigInteger),  # Wh
     Column("meter_stop", BigInteger),  # Wh
     Column("roamed", Boolean, nullable=False),
-    Column("emp_id", String(5)),
-    Column("content_hash", String(64)),
+    Column("emp_id", Text),
+    Column("content_hash", Text),
     Column("batch_pk", Integer, ForeignKey("import_batch.pk")),
     UniqueConstraint("country_code", "party_id", "cdr_id", name="uq_cdr_key"),
     Index("ix_cdr_created_at", "created_at"),
@@ -243,7 +246,7 @@ cdr_period = Table(
     Column("cdr_pk", Integer, ForeignKey("cdr.pk", ondelete="CASCADE"), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("start_date_time", UtcMicros, nullable=False),
-    Column("tariff_id", String(36)),
+    Column("tariff_id", Text),
     # One column per dimension type allowed in a CDR (model.CDR_DIMENSIONS); NULL: not given.
     Column("energy_e4", BigInteger),  # kWh
     Column("time_e4", BigInteger),  # hours
@@ -270,8 +273,8 @@ reimbursement = Table(
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
     Column("location_pk", Integer, ForeignKey("location.pk"), nullable=False, index=True),
-    Column("contract_id", String(36)),  # one card ...
-    Column("ou_code", String(36), ForeignKey("ou.code")),  # ... or every card of an OU
+    Column("contract_id", Text),  # one card ...
+    Column("ou_code", Text, ForeignKey("ou.code")),  # ... or every card of an OU
 )
 
 reimbursement_tariff = Table(
@@ -281,7 +284,7 @@ reimbursement_tariff = Table(
     Column("valid_from", Date, primary_key=True),
     Column("excl_vat_e4", BigInteger, nullable=False),  # per kWh
     Column("incl_vat_e4", BigInteger, nullable=False),
-    Column("currency", String(3), nullable=False),
+    Column("currency", Text, nullable=False),
 )
 
 reimbursement_payee = Table(
@@ -289,16 +292,16 @@ reimbursement_payee = Table(
     metadata,
     Column("reimbursement_pk", Integer, ForeignKey("reimbursement.pk", ondelete="CASCADE"), primary_key=True),
     Column("valid_from", Date, primary_key=True),
-    Column("name", String(255), nullable=False),
-    Column("iban", String(34), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("iban", Text, nullable=False),
 )
 
 distribution_rule = Table(
     "distribution_rule",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("ou_code", String(36), ForeignKey("ou.code"), nullable=False, unique=True),
-    Column("name", String(255), nullable=False),
+    Column("ou_code", Text, ForeignKey("ou.code"), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
 )
 
 distribution_version = Table(
@@ -307,16 +310,16 @@ distribution_version = Table(
     Column("rule_pk", Integer, ForeignKey("distribution_rule.pk", ondelete="CASCADE"), primary_key=True),
     Column("valid_from", Date, primary_key=True),
     Column("energy_compensation_e4", BigInteger, nullable=False),  # per kWh
-    Column("method", String(16), nullable=False),  # FIXED_FEE | PERCENTAGE
+    Column("method", Text, nullable=False),  # FIXED_FEE | PERCENTAGE
     Column("cpo_fee_e4", BigInteger),  # per kWh
     Column("cpo_percentage_e4", BigInteger),
     Column("customer_percentage_e4", BigInteger),
-    Column("currency", String(3), nullable=False),
+    Column("currency", Text, nullable=False),
 )
 
 meta_info = Table(
     "meta_info",
     metadata,
-    Column("key", String(64), primary_key=True),
+    Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )

@@ -323,3 +323,21 @@ def test_dashboard_reads_while_an_import_writes(tmp_path):
             assert rconn.exec_driver_sql("SELECT count(*) FROM cdr").scalar() == 1  # its snapshot
             rconn.exec_driver_sql("COMMIT")
         assert reader.count_cdrs() == 2
+
+
+def test_long_texts_are_kept_whole(store):
+    """OCPI's lengths are not enforced on input (a long street name must not cost a billing record),
+    so the store keeps texts of any length, on PostgreSQL too (TEXT columns)."""
+    loc = dataclasses.replace(make_cdr().cdr_location, address="Lange Straße " * 10)
+    store.add_cdrs([make_cdr(id="L" * 60, cdr_location=loc)])
+    assert store.get_cdr("NL", "XCP", "L" * 60).cdr_location.address == "Lange Straße " * 10
+    assert all(not isinstance(col.type, sa.String) or isinstance(col.type, sa.Text) for col in s.cdr.columns)
+
+
+def test_a_changed_tariff_under_the_same_version_is_kept_beside_the_first(store):
+    first = _tariff()
+    changed = dataclasses.replace(first, document=first.document.replace("0.25", "9.99"))
+    store.add_cdrs([make_cdr(id="A", tariffs=(first,)), make_cdr(id="B", tariffs=(changed,))])
+    assert store.get_cdr("NL", "XCP", "A").tariffs == (first,)
+    assert store.get_cdr("NL", "XCP", "B").tariffs == (changed,)
+    assert len(store.tariffs()) == 2
