@@ -225,11 +225,19 @@ class Store:
             with engine.begin() as conn:
                 if create:
                     s.metadata.create_all(conn)
+                missing = _missing_columns(conn)
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(
                 f"cannot open the CDR store at {shown}: {exc.__class__.__name__}: {exc.orig or exc}"
             ) from exc
+        if missing:
+            engine.dispose()
+            raise StoreError(
+                f"the CDR store at {shown} was made by another version of this program: it lacks "
+                f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}. Use a new store (another "
+                "CDR_DB_URL, or move the file away) and import the files again."
+            )
         return store
 
     def close(self) -> None:
@@ -1122,6 +1130,20 @@ def _parents_first(ous: dict[str, model.OrganizationUnit]) -> list[model.Organiz
     for code in ous:
         place(code, ())
     return ordered
+
+
+def _missing_columns(conn: Connection) -> list[str]:
+    """``table.column`` of every column the schema has and the database lacks (an older store)."""
+    inspector = sa.inspect(conn)
+    tables = set(inspector.get_table_names())
+    missing = []
+    for table in s.metadata.sorted_tables:
+        if table.name not in tables:
+            missing.append(table.name)
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing.extend(f"{table.name}.{c.name}" for c in table.columns if c.name not in have)
+    return missing
 
 
 def _location_pks(conn: Connection) -> dict[tuple[str, str, str], int]:

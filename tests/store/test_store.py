@@ -341,3 +341,12 @@ def test_a_changed_tariff_under_the_same_version_is_kept_beside_the_first(store)
     assert store.get_cdr("NL", "XCP", "A").tariffs == (first,)
     assert store.get_cdr("NL", "XCP", "B").tariffs == (changed,)
     assert len(store.tariffs()) == 2
+
+
+def test_a_store_of_an_older_schema_is_a_clear_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    Store.open(url).close()
+    with sa.create_engine(url).begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE cdr DROP COLUMN content_hash")
+    with pytest.raises(StoreError, match=r"another version of this program: it lacks cdr\.content_hash"):
+        Store.open(url)
