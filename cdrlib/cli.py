@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    for stream in (out, err):
+        # A file name that is not UTF-8 reaches us as surrogate escapes: show it, never fail on it.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         conf = settings.load(db_url=args.db)
@@ -89,7 +94,7 @@ def _error(args: argparse.Namespace, exc: CdrError, out: TextIO, err: TextIO) ->
     """The message on stderr; with ``import --json`` also the one JSON object on stdout."""
     print(f"error: {exc}", file=err)
     if getattr(args, "json", False):
-        json.dump({"error": str(exc)}, out, ensure_ascii=False)
+        json.dump({"error": str(exc)}, out)  # ASCII with \u escapes: valid whatever the file names
         out.write("\n")
 
 
@@ -152,7 +157,7 @@ def _import(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err:
             for bar in bars.values():
                 bar.close()
     if args.json:
-        json.dump(report.as_json(), out, ensure_ascii=False)
+        json.dump(report.as_json(), out)  # ASCII with \u escapes: valid whatever the file names
         out.write("\n")
     else:
         _print_summary(report, out)

@@ -85,7 +85,7 @@ def import_files(
     """
     check_files(paths)
     report = ImportReport()
-    report.batch_pk = store.begin_batch("import", ", ".join(str(p) for p in paths))
+    report.batch_pk = store.begin_batch("import", ", ".join(printable(str(p)) for p in paths))
     finished = False
     try:
         for path in paths:
@@ -177,8 +177,9 @@ class _FileImport:
     def _reject_row(self, row: RejectionRow, *, prefixed: bool = False) -> None:
         """Count and keep a rejection; its reason is prefixed with the file, position and id."""
         ident = f" (id {row.record_id})" if row.record_id else ""
-        reason = row.reason if prefixed else f"{row.file}, record {row.position}{ident}: {row.reason}"
-        row = RejectionRow(row.file, row.position, reason, row.raw, row.kind, row.record_id, row.field, row.is_conflict)
+        file = printable(row.file)
+        reason = printable(row.reason if prefixed else f"{file}, record {row.position}{ident}: {row.reason}")
+        row = RejectionRow(file, row.position, reason, row.raw, row.kind, row.record_id, row.field, row.is_conflict)
         self.rejects.append(row)
         self.report.rejections.append(row)
         if row.is_conflict:
@@ -229,6 +230,12 @@ class _FileImport:
         if self.rejects:
             self.store.add_rejections(self.report.batch_pk or 0, self.rejects)
             self.rejects = []
+
+
+def printable(text: str) -> str:
+    """A file name as people (and the store) can take it: a name that is not UTF-8 reaches Python
+    as surrogate escapes, which are shown as U+FFFD instead."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _record_id(obj: object) -> str | None:

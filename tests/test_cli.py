@@ -120,3 +120,14 @@ def test_emp_option_for_211_cdrs(tmp_path, db):
     with Store.open(db) as store:
         (stored,) = list(store.iter_cdrs())
     assert (stored.emp_id, stored.roamed, stored.ocpi_version) == ("NLTNM", True, "2.1.1")
+
+
+def test_file_name_that_is_not_utf8(tmp_path, db):
+    name = os.fsdecode(b"caf\xe9.json")
+    (tmp_path / name).write_text(json.dumps([cdr(), cdr(id="BAD", currency="EUX")]))
+    res = run("import", str(tmp_path / name), "--json", "--db", db)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    (rej,) = json.loads(res.stdout)["rejections"]
+    assert rej["id"] == "BAD" and rej["file"].endswith("caf\ufffd.json")  # shown, not lost
+    plain = run("import", str(tmp_path / name), "--db", db)
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr and "caf" in plain.stdout
