@@ -8,6 +8,7 @@ Screenshots go to ``/tmp/cdr-dashboard-*.png`` for a person to look at.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -110,8 +111,10 @@ def assert_frame(page: Page, title: str) -> None:
     """The app's navigation (its titles, not file names), the filters, and the page title."""
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=UI_TIMEOUT_MS)
     nav = page.get_by_test_id("stSidebarNav")
-    expect(nav).to_be_visible()
-    # a link's text is its icon's ligature name, then its title
+    expect(nav).to_be_visible(timeout=UI_TIMEOUT_MS)
+    # The app's own navigation (not Streamlit's pages/ one with "app"); polled, since the sidebar is
+    # redrawn when a page routes itself through app.py. A link's text is its icon's name, then its title.
+    expect(nav.get_by_role("link")).to_contain_text([p.title for p in navigation.PAGES], timeout=UI_TIMEOUT_MS)
     links = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
     assert links == [p.title for p in navigation.PAGES], links
     widget_labels = page.get_by_test_id("stSidebar").get_by_test_id("stWidgetLabel")
@@ -127,7 +130,7 @@ def assert_overview(page: Page) -> None:
     expect(metrics).to_have_count(len(kpi.LABELS), timeout=UI_TIMEOUT_MS)
     labels = [t.strip() for t in page.get_by_test_id("stMetricLabel").all_inner_texts()]
     assert labels == list(kpi.LABELS)
-    expect(sessions_value(page)).to_have_text("7")
+    expect(sessions_value(page)).to_have_text("7", timeout=UI_TIMEOUT_MS)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
 
@@ -145,7 +148,7 @@ def test_deep_link_to_overview_on_a_fresh_server(server: Server, page: Page) -> 
     # the first change after the deep link is taken (widget ids are those of a run through app.py)
     page.get_by_test_id("stSidebar").get_by_text("Not roamed", exact=True).click()
     expect(sessions_value(page)).to_have_text("2", timeout=UI_TIMEOUT_MS)
-    assert "roamed=" in page.url
+    expect(page).to_have_url(re.compile(r"roamed="), timeout=UI_TIMEOUT_MS)
 
     page.goto(server.url)
     assert_overview(page)
