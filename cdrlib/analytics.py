@@ -28,7 +28,8 @@ from typing import Literal
 
 import polars as pl
 
-SCALE_PLACES = 4  # the `_e4` columns hold value * 10**4
+from cdrlib import model
+
 RATIO_PLACES = 4  # decimals kept for averages, prices per kWh, shares and changes
 
 Grain = Literal["day", "week", "month"]
@@ -71,11 +72,6 @@ def kpis(lf: pl.LazyFrame) -> pl.LazyFrame:
         )
         .sort("currency")
     )
-
-
-def from_e4(value: int) -> Decimal:
-    """An exact ``_e4`` integer as a `Decimal` (``12345`` -> ``Decimal("1.2345")``)."""
-    return Decimal(int(value)).scaleb(-SCALE_PLACES)
 
 
 def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
@@ -135,9 +131,9 @@ class Kpis:
                 currency=r["currency"],
                 cdrs=r["cdrs"],
                 sessions=r["sessions"],
-                energy_kwh=from_e4(r["energy_e4"]),
-                revenue_excl=from_e4(r["revenue_excl_e4"]),
-                revenue_incl=from_e4(r["revenue_incl_e4"]),
+                energy_kwh=model.from_e4(r["energy_e4"]),
+                revenue_excl=model.from_e4(r["revenue_excl_e4"]),
+                revenue_incl=model.from_e4(r["revenue_incl_e4"]),
                 incl_vat_missing=r["incl_vat_missing"],
             )
             for r in rows
@@ -147,9 +143,9 @@ class Kpis:
             sessions=sum(r["sessions"] for r in rows),
             roamed_sessions=sum(r["roamed_sessions"] for r in rows),
             credit_cdrs=sum(r["credit_cdrs"] for r in rows),
-            energy_kwh=from_e4(sum(r["energy_e4"] for r in rows)),
-            charging_hours=from_e4(sum(r["charging_time_e4"] for r in rows)),
-            parking_hours=from_e4(sum(r["parking_time_e4"] for r in rows)),
+            energy_kwh=model.from_e4(sum(r["energy_e4"] for r in rows)),
+            charging_hours=model.from_e4(sum(r["charging_time_e4"] for r in rows)),
+            parking_hours=model.from_e4(sum(r["parking_time_e4"] for r in rows)),
             by_currency=tuple(totals),
         )
 

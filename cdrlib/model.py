@@ -12,7 +12,36 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
+
+# OCPI numbers have 4 decimals (OCPI 2.2.1 Types, number). The store keeps them, and its frames hand
+# them up, as exact integers of 1/10,000 ("_e4"): exact sums on every database, no float anywhere.
+E4_PLACES = 4
+E4_SCALE = 10**E4_PLACES
+
+
+@overload
+def to_e4(value: Decimal | int) -> int: ...
+@overload
+def to_e4(value: None) -> None: ...
+def to_e4(value: Decimal | int | None) -> int | None:
+    """An exact decimal as an integer of 1/10,000, rounded half up beyond 4 decimals."""
+    if value is None:
+        return None
+    scaled = Decimal(value).scaleb(E4_PLACES)
+    whole = int(scaled)
+    return whole if whole == scaled else int(scaled.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+@overload
+def from_e4(value: int) -> Decimal: ...
+@overload
+def from_e4(value: None) -> None: ...
+def from_e4(value: int | None) -> Decimal | None:
+    """An ``_e4`` integer as the exact `Decimal` (``12345`` -> ``Decimal("1.2345")``)."""
+    return None if value is None else Decimal(int(value)).scaleb(-E4_PLACES)
+
 
 # The CDR dimension types OCPI 2.2.1 allows in a CDR's charging period (mod_cdrs, CdrDimensionType:
 # the others -- CURRENT, ENERGY_EXPORT, ENERGY_IMPORT, POWER, STATE_OF_CHARGE -- are for sessions only).

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from cdrlib import analytics
+from cdrlib import analytics, model
 from cdrlib.store import SESSION_COLUMNS
 from cdrlib.store.schema import to_micros
 
@@ -204,8 +204,8 @@ def test_change_is_relative_to_the_previous_value() -> None:
 
 
 def test_from_e4() -> None:
-    assert analytics.from_e4(12_345) == Decimal("1.2345")
-    assert analytics.from_e4(-1) == Decimal("-0.0001")
+    assert model.from_e4(12_345) == Decimal("1.2345")
+    assert model.from_e4(-1) == Decimal("-0.0001")
 
 
 # ---------------------------------------------------------------------- trend

@@ -14,7 +14,7 @@ import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from cdrlib import model
 from cdrlib.errors import StoreError
+from cdrlib.model import from_e4, to_e4
 from cdrlib.store import schema as s
 from cdrlib.store.schema import to_micros
 
@@ -51,19 +52,6 @@ _DIMENSION_COLUMNS = (
     "max_power_e4",
 )
 _DIMENSION_FIELDS = tuple(c.removesuffix("_e4") for c in _DIMENSION_COLUMNS)
-
-
-def to_e4(value: Decimal | int | None) -> int | None:
-    """An exact decimal as an integer of 1/10,000, rounded half up beyond 4 decimals."""
-    if value is None:
-        return None
-    scaled = Decimal(value).scaleb(4)
-    whole = int(scaled)
-    return whole if whole == scaled else int(scaled.to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def from_e4(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(value).scaleb(-4)
 
 
 def _canonical(value: Any) -> str:

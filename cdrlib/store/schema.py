@@ -7,7 +7,7 @@ aggregations over a year of sessions):
 - charging periods in `cdr_period` keyed by (cdr_pk, seq), read for a set of CDRs in one query;
 - numbers as exact integers: OCPI numbers have 4 decimals (OCPI 2.2.1 Types, number), so amounts,
   kWh and hours are stored as integers of 1/10,000 (columns ending in ``_e4``). Integer SUMs are
-  exact on SQLite and PostgreSQL alike (SQLite has no exact decimal type);
+  exact on SQLite and PostgreSQL alike (SQLite has no exact decimal type; see `model.to_e4`);
 - instants as integers of microseconds since the epoch, UTC (`UtcMicros`): unambiguous, indexable,
   cheap to read in bulk, and the same on both databases.
 Only SQL that PostgreSQL also runs is used.
@@ -33,7 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-SCALE = 10_000  # the `_e4` columns hold value * SCALE
 
 
 class UtcMicros(TypeDecorator[dt.datetime]):

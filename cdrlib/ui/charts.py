@@ -7,13 +7,13 @@ from typing import Literal
 import plotly.graph_objects as go
 import polars as pl
 
-from cdrlib import analytics
+from cdrlib import analytics, model
 
 Measure = Literal["sessions", "energy", "revenue"]
 MEASURES: dict[str, str] = {"sessions": "Sessions", "energy": "Energy (kWh)", "revenue": "Revenue excl. VAT"}
 GRAIN_LABELS: dict[str, str] = {"day": "Day", "week": "Week", "month": "Month"}
 _HEIGHT_PX = 340
-_SCALE = 10**analytics.SCALE_PLACES
+_SCALE = model.E4_SCALE
 _WHOLE_TICKS_MAX = 10  # up to this many sessions, one tick per session
 
 

@@ -301,7 +301,7 @@ def test_row_builder_matches_the_table_columns():
     [("1.2345", 12345), ("1.23455", 12346), ("-1.23455", -12346), ("0", 0), ("12", 120000), ("0.00004", 0)],
 )
 def test_numbers_are_stored_to_four_decimals_half_up(value, stored):
-    from cdrlib.store import to_e4
+    from cdrlib.model import to_e4
 
     assert to_e4(Decimal(value)) == stored
 
