@@ -29,3 +29,8 @@ class ValidationError(CdrError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnpriceableError(CdrError):
+    """A CDR cannot be priced from its tariffs (no tariff, an unknown tariff id, a rule the engine does
+    not support). The message says why; the engine never answers with a number it cannot stand by."""

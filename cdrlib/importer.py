@@ -9,13 +9,14 @@ by running it again: what was stored counts as duplicates.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdrlib import enrich, model
+from cdrlib import enrich, model, pricing
 from cdrlib.errors import InputFileError, ValidationError
 from cdrlib.ocpi import reader, records
 from cdrlib.settings import Settings
@@ -36,6 +37,8 @@ class ImportReport:
     conflicts: int = 0
     tariffs: int = 0
     locations: int = 0
+    price_mismatches: int = 0  # accepted CDRs whose stated total_cost differs from the recomputed one
+    unpriced: int = 0  # accepted CDRs the engine could not price (reason kept with the CDR)
     rejections: list[RejectionRow] = field(default_factory=list)
     batch_pk: int | None = None
 
@@ -52,6 +55,8 @@ class ImportReport:
             "conflicts": self.conflicts,
             "tariffs": self.tariffs,
             "locations": self.locations,
+            "price_mismatches": self.price_mismatches,
+            "unpriced": self.unpriced,
             "rejections": [
                 {"file": r.file, "record": r.position, "id": r.record_id, "reason": r.reason, "field": r.field}
                 for r in self.rejections
@@ -127,6 +132,7 @@ class _FileImport:
         self.rejects: list[RejectionRow] = []
         self.locations = store.location_index()
         self.locations_changed = False
+        self.tariffs: pricing.TariffIndex | None = None  # the store's, read when first needed
 
     def run(self) -> None:
         done = 0
@@ -162,6 +168,7 @@ class _FileImport:
                 self.pending.append(_Pending(cdr, rec))
             elif kind == "tariff":
                 self.store.put_tariffs([records.parse_tariff(rec.obj)])
+                self.tariffs = None  # read the store's tariffs again before the next CDRs
                 self.report.tariffs += 1
             else:
                 self.store.put_locations([records.parse_location(rec.obj)])
@@ -203,7 +210,16 @@ class _FileImport:
                 )
                 for p in batch
             ]
+            cdrs = self._checked(cdrs)
             result = self.store.add_cdrs(cdrs, batch_pk=self.report.batch_pk)
+            conflicted = {(c.key, c.content_hash) for c in result.conflicts}
+            for cdr in cdrs:
+                if cdr.price_check is None or (cdr.key, cdr.content_hash) in conflicted:
+                    continue
+                if cdr.price_check.status == model.PRICE_MISMATCH:
+                    self.report.price_mismatches += 1
+                elif cdr.price_check.status == model.PRICE_UNPRICED:
+                    self.report.unpriced += 1
             self.report.accepted += result.inserted + result.duplicates
             self.report.duplicates += result.duplicates
             if result.conflicts:
@@ -230,6 +246,14 @@ class _FileImport:
         if self.rejects:
             self.store.add_rejections(self.report.batch_pk or 0, self.rejects)
             self.rejects = []
+
+
+    def _checked(self, cdrs: list[model.Cdr]) -> list[model.Cdr]:
+        """Price every CDR with its tariffs (its own, else the store's) and keep the check with it
+        (spec/pricing.md, Validation). The CDR itself is never changed or dropped."""
+        if self.tariffs is None:
+            self.tariffs = pricing.TariffIndex(self.store.tariffs())
+        return [dataclasses.replace(c, price_check=pricing.check(c, self.tariffs)) for c in cdrs]
 
 
 def printable(text: str) -> str:

@@ -81,6 +81,31 @@ class Price:
     taxes: tuple[TaxAmount, ...] | None = None
 
 
+# `PriceCheck.status` values.
+PRICE_OK = "ok"  # the stated total_cost is within 0.01 of the recomputed one (excl. and incl. VAT)
+PRICE_MISMATCH = "mismatch"  # it differs by more than 0.01 in either figure
+PRICE_UNPRICED = "unpriced"  # the engine cannot price it; ``reason`` says why
+PRICE_CREDIT = "credit"  # a credit CDR: not re-priced (pricing.md rule 10)
+PRICE_STATUSES = (PRICE_OK, PRICE_MISMATCH, PRICE_UNPRICED, PRICE_CREDIT)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceCheck:
+    """The pricing engine's recomputation of a CDR, kept beside the sender's figures.
+
+    The costs are None when the CDR was not priced (``status`` unpriced or credit).
+    """
+
+    status: str
+    reason: str | None = None
+    total_cost: Price | None = None
+    total_energy_cost: Price | None = None
+    total_time_cost: Price | None = None
+    total_parking_cost: Price | None = None
+    total_fixed_cost: Price | None = None
+    total_reservation_cost: Price | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class CdrToken:
     """OCPI 2.2.1 `CdrToken`. ``country_code`` + ``party_id`` identify the issuing EMP."""
@@ -224,6 +249,7 @@ class Cdr:
     roamed: bool | None = None  # None: decided by the store from the settings' own parties
     emp_id: str | None = None  # token issuer, e.g. NLTNM
     content_hash: str | None = None  # hash of the record as received, to tell duplicates from conflicts
+    price_check: PriceCheck | None = None  # the engine's recomputation (None: not checked)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -40,6 +40,8 @@ def test_import_json_summary_and_exit_codes(tmp_path, db):
         "conflicts": 0,
         "tariffs": 0,
         "locations": 0,
+        "price_mismatches": 0,
+        "unpriced": 2,  # the CDRs carry no tariff and name none
         "rejections": [],
     }
     mixed = tmp_path / "mixed.json"

@@ -214,6 +214,8 @@ class Store:
                 if create:
                     s.metadata.create_all(conn)
                 missing = _missing_columns(conn)
+                if missing and create and _upgrade(conn, missing):
+                    missing = _missing_columns(conn)
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(
@@ -977,7 +979,33 @@ def _cdr_row(x: model.Cdr) -> tuple[Any, ...]:
         x.roamed,
         x.emp_id,
         x.content_hash,
+        *_check_values(x.price_check),
     )
+
+
+_NO_CHECK = (None,) * (2 + 2 * len(s.CALC_PRICES))
+
+
+def _check_values(check: model.PriceCheck | None) -> tuple[Any, ...]:
+    """The price-check columns (`schema.PRICE_CHECK_COLUMNS` order)."""
+    if check is None:
+        return _NO_CHECK
+    values: list[Any] = [check.status, check.reason]
+    for name in s.CALC_PRICES:
+        price = getattr(check, name)
+        values.append(None if price is None else to_e4(price.excl_vat))
+        values.append(None if price is None else to_e4(price.incl_vat))
+    return tuple(values)
+
+
+def _check_from_row(r: Any) -> model.PriceCheck | None:
+    if r.price_status is None:
+        return None
+    prices = {}
+    for name in s.CALC_PRICES:
+        excl = getattr(r, f"calc_{name}_excl_e4")
+        prices[name] = None if excl is None else model.Price(from_e4(excl), from_e4(getattr(r, f"calc_{name}_incl_e4")))
+    return model.PriceCheck(r.price_status, r.price_reason, **prices)
 
 
 def _price_from_row(r: Any, name: str, taxes: dict[str, Any]) -> model.Price | None:
@@ -1063,6 +1091,7 @@ def _cdr_from_row(r: Any, periods: tuple[model.ChargingPeriod, ...], tariffs: tu
         roamed=bool(r.roamed),
         emp_id=r.emp_id,
         content_hash=r.content_hash,
+        price_check=_check_from_row(r),
         **prices,
     )
 
@@ -1132,6 +1161,22 @@ def _missing_columns(conn: Connection) -> list[str]:
         have = {c["name"] for c in inspector.get_columns(table.name)}
         missing.extend(f"{table.name}.{c.name}" for c in table.columns if c.name not in have)
     return missing
+
+
+def _upgrade(conn: Connection, missing: list[str]) -> bool:
+    """Add the columns of a later release to an older store, when those are all it lacks (they are
+    nullable: nothing to fill in). Returns whether it did."""
+    added = {f"{table}.{column}" for table, column in s.ADDED_COLUMNS}
+    if not set(missing) <= added:
+        return False
+    for name in missing:
+        table, column = name.split(".")
+        col = s.metadata.tables[table].c[column]
+        kind = col.type.compile(dialect=conn.dialect)
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    for index, table, column in s.ADDED_INDEXES:
+        conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({column})"))
+    return True
 
 
 def _location_pks(conn: Connection) -> dict[tuple[str, str, str], int]:

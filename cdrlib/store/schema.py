@@ -162,6 +162,25 @@ rejection = Table(
     Column("created_at", UtcMicros, nullable=False),
 )
 
+# Columns added after the first release; `Store.open` adds them to an older store (all nullable: a CDR
+# stored before has no price check until `python -m cdrlib reprice`).
+CALC_PRICES = (
+    "total_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_fixed_cost",
+    "total_reservation_cost",
+)
+PRICE_CHECK_COLUMNS = (
+    Column("price_status", Text),  # model.PRICE_STATUSES; NULL: not checked
+    Column("price_reason", Text),
+    *(Column(f"calc_{name}_{part}_e4", BigInteger) for name in CALC_PRICES for part in ("excl", "incl")),
+)
+ADDED_COLUMNS = {("cdr", c.name) for c in PRICE_CHECK_COLUMNS}
+ADDED_INDEXES = (("ix_cdr_price_status", "cdr", "price_status"),)
+
+
 cdr = Table(
     "cdr",
     metadata,
@@ -233,10 +252,13 @@ cdr = Table(
     Column("roamed", Boolean, nullable=False),
     Column("emp_id", Text),
     Column("content_hash", Text),
+    # --- the pricing engine's recomputation (cdrlib.pricing), beside the sender's figures ---
+    *PRICE_CHECK_COLUMNS,
     Column("batch_pk", Integer, ForeignKey("import_batch.pk")),
     UniqueConstraint("country_code", "party_id", "cdr_id", name="uq_cdr_key"),
     Index("ix_cdr_created_at", "created_at"),
     Index("ix_cdr_start", "start_date_time"),
+    Index("ix_cdr_price_status", "price_status"),
 )
 
 cdr_period = Table(

@@ -1,0 +1,387 @@
+"""Price a CDR's charging periods with its OCPI tariffs, and explain every line of the result.
+
+The rules are `spec/pricing.md`, which follows OCPI 2.2.1 mod_tariffs and mod_cdrs (numbers in the
+comments refer to its rules). Arithmetic is exact: every cost is kept as a numerator over 3,600
+(energy: kWh x price x 3600; time: seconds x price; FLAT: price x 3600; incl. VAT additionally x
+(100 + vat) over 100), so that hours given in seconds and step-size extras divide only once, when each
+total is rounded half up to 4 decimals at the end (rule 9).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from cdrlib import model
+from cdrlib.errors import UnpriceableError
+from cdrlib.pricing import tariff as tf
+from cdrlib.pricing.tariff import (
+    CAT_ENERGY,
+    CAT_FIXED,
+    CAT_PARKING,
+    CAT_RESERVATION,
+    CAT_TIME,
+    ENERGY,
+    FLAT,
+    PARKING_TIME,
+    RESERVATION_TIME,
+    TIME,
+    CompiledTariff,
+    Component,
+    Facts,
+)
+
+CATEGORIES = (CAT_ENERGY, CAT_TIME, CAT_PARKING, CAT_FIXED, CAT_RESERVATION)
+_S = Decimal(3600)  # the common denominator of the numerators (seconds per hour)
+_VAT_S = Decimal(360_000)  # ... and of the incl.-VAT numerators (3600 x 100)
+_E4 = Decimal("0.0001")
+_ZERO = Decimal(0)
+_KWH_WH = Decimal(1000)
+_CTX = decimal.Context(prec=60, rounding=ROUND_HALF_UP)  # wide enough that products never round
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A cost excl. and incl. VAT; ``incl_vat`` None where no VAT is known (rule 6)."""
+
+    excl_vat: Decimal
+    incl_vat: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """How one dimension of one charging period was priced.
+
+    ``element`` / ``component`` None: no element matched, the dimension is free in this period (rule 2).
+    Volumes are in the dimension's OCPI unit (kWh, hours; 1 for FLAT). ``step_extra`` is what step-size
+    rounding added to this line (rule 5); ``billed_volume`` = ``volume`` + ``step_extra``. ``cost`` is
+    rounded to 4 decimals for reading; the totals are summed before rounding.
+    """
+
+    period: int  # 0-based index in the CDR's charging_periods
+    dimension: str  # ENERGY, TIME, PARKING_TIME, RESERVATION_TIME or FLAT
+    tariff_id: str
+    element: int | None
+    component: str | None
+    price: Decimal | None
+    vat: Decimal | None
+    step_size: int | None
+    volume: Decimal
+    billed_volume: Decimal
+    step_extra: Decimal
+    cost: Amount
+    category: str | None  # the CDR total it counts towards; None for a free line
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """The recomputed totals of one CDR and their explanation."""
+
+    currency: str
+    time_zone: str
+    tariff_ids: tuple[str, ...]  # the tariffs used, in order of first use
+    total_cost: Amount
+    total_energy_cost: Amount
+    total_time_cost: Amount
+    total_parking_cost: Amount
+    total_fixed_cost: Amount
+    total_reservation_cost: Amount
+    total_energy: Decimal  # kWh
+    total_time: Decimal  # hours (charging)
+    total_parking_time: Decimal  # hours
+    total_reservation_time: Decimal  # hours
+    lines: tuple[Line, ...]
+    notes: tuple[str, ...]  # session-level adjustments (min_price / max_price), in words
+
+    def cost(self, category: str) -> Amount:
+        """The total of one category (`CATEGORIES`)."""
+        return {
+            CAT_ENERGY: self.total_energy_cost,
+            CAT_TIME: self.total_time_cost,
+            CAT_PARKING: self.total_parking_cost,
+            CAT_FIXED: self.total_fixed_cost,
+            CAT_RESERVATION: self.total_reservation_cost,
+        }[category]
+
+
+class _Open:
+    """A line while the session is being priced (mutable until step size is applied)."""
+
+    __slots__ = ("category", "component", "dimension", "extra", "period", "tariff_id", "volume")
+
+    def __init__(self, period: int, dimension: str, tariff_id: str, component: Component | None, volume: Decimal):
+        self.period = period
+        self.dimension = dimension
+        self.tariff_id = tariff_id
+        self.component = component
+        self.volume = volume  # OCPI unit
+        self.extra = _ZERO  # OCPI unit
+        self.category = None if component is None else component.category
+
+
+def price(
+    start: dt.datetime,
+    end: dt.datetime,
+    periods: Sequence[model.ChargingPeriod],
+    tariffs: Sequence[model.Tariff],
+    time_zone: str,
+    *,
+    currency: str | None = None,
+) -> Pricing:
+    """Price a session's charging periods (OCPI 2.2.1 mod_cdrs ChargingPeriod) with its tariffs.
+
+    ``tariffs``: the candidates in list order (the CDR's own, else the store's). ``time_zone``: the
+    location's IANA zone, in which restriction times, dates and weekdays are read. ``currency``: the
+    CDR's, checked against the tariffs'. Raises `UnpriceableError` with the reason when the session
+    cannot be priced.
+    """
+    if not periods:
+        raise UnpriceableError("the CDR has no charging periods")
+    if not tariffs:
+        raise UnpriceableError("no tariff: the CDR carries none and none was given")
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UnpriceableError(f"unknown time zone {time_zone!r}") from None
+    compiled = [tf.compile_tariff(t) for t in tariffs]
+    default: CompiledTariff | None = None
+
+    with decimal.localcontext(_CTX):
+        # Reservation that is not followed by charging is an expired reservation: its time is priced
+        # by RESERVATION_EXPIRES elements first (OCPI 2.2.1 mod_tariffs, ReservationRestrictionType).
+        charged = any((p.energy or _ZERO) > 0 or (p.time or _ZERO) > 0 for p in periods)
+        res_time_keys = (tf.RES_TIME,) if charged else (tf.RESX_TIME, tf.RES_TIME)
+        res_flat_keys = (tf.RES_FLAT,) if charged else (tf.RESX_FLAT, tf.RES_FLAT)
+
+        lines: list[_Open] = []
+        used: list[CompiledTariff] = []
+        energy_before = _ZERO
+        flat_done = res_flat_done = False
+        for index, period in enumerate(periods):
+            if period.tariff_id:
+                tariff = _named(compiled, period.tariff_id, start, index)
+            else:
+                if default is None:
+                    default = _valid_at_start(compiled, start)
+                tariff = default
+            if tariff not in used:
+                used.append(tariff)
+            dims = period.dimensions()
+            facts = _facts(tariff, zone, period.start_date_time, start, energy_before, dims, index)
+            priced_any = False
+            for dim in (ENERGY, TIME, PARKING_TIME):
+                volume = dims.get(dim)
+                if volume is None:
+                    continue
+                priced_any = True
+                lines.append(_Open(index, dim, tariff.id, tariff.first(dim, facts), volume))
+            reservation = dims.get(RESERVATION_TIME)
+            if reservation is not None:
+                component = _first(tariff, res_time_keys, facts)
+                lines.append(_Open(index, RESERVATION_TIME, tariff.id, component, reservation))
+                if not res_flat_done:
+                    component = _first(tariff, res_flat_keys, facts)
+                    if component is not None:
+                        lines.append(_Open(index, FLAT, tariff.id, component, Decimal(1)))
+                        res_flat_done = True
+            # rule 4: FLAT once per session, the first time it is active (not in a pure reservation period).
+            if priced_any and not flat_done:
+                component = tariff.first(FLAT, facts)
+                if component is not None:
+                    lines.append(_Open(index, FLAT, tariff.id, component, Decimal(1)))
+                    flat_done = True
+            energy_before += dims.get(ENERGY, _ZERO)
+
+        currencies = {t.currency for t in used}
+        if len(currencies) > 1:
+            shown = ", ".join(sorted(currencies))
+            raise UnpriceableError(f"the periods are priced by tariffs in different currencies ({shown})")
+        tariff_currency = used[0].currency
+        if currency is not None and currency != tariff_currency:
+            raise UnpriceableError(f"the CDR is in {currency}, its tariff {used[0].id} in {tariff_currency}")
+
+        _step_energy(lines)
+        _step_time(lines)
+        return _totals(lines, used, time_zone, periods)
+
+
+def _first(tariff: CompiledTariff, keys: tuple[str, ...], facts: Facts) -> Component | None:
+    for key in keys:
+        component = tariff.first(key, facts)
+        if component is not None:
+            return component
+    return None
+
+
+def _named(compiled: list[CompiledTariff], tariff_id: str, start: dt.datetime, index: int) -> CompiledTariff:
+    """Rule 1: a period's ``tariff_id`` names its tariff; of several versions, the one valid at the
+    session start, else the first. OCPI ids are case-insensitive (CiString)."""
+    wanted = tariff_id.casefold()
+    same = [c for c in compiled if c.id.casefold() == wanted]
+    if not same:
+        known = ", ".join(sorted({c.id for c in compiled}))
+        raise UnpriceableError(
+            f"charging period {index + 1} names tariff {tariff_id!r}, which is not among the tariffs given ({known})"
+        )
+    for candidate in same:
+        if candidate.valid_at(start):
+            return candidate
+    return same[0]
+
+
+def _valid_at_start(compiled: list[CompiledTariff], start: dt.datetime) -> CompiledTariff:
+    """Rule 1: without a ``tariff_id``, the first tariff in list order valid at the session start."""
+    for candidate in compiled:
+        if candidate.valid_at(start):
+            return candidate
+    ids = ", ".join(sorted({c.id for c in compiled}))
+    raise UnpriceableError(f"none of the tariffs ({ids}) is valid at the session start {start.isoformat()}")
+
+
+def _facts(
+    tariff: CompiledTariff, zone: zoneinfo.ZoneInfo, at: dt.datetime, start: dt.datetime, energy_before: Decimal,
+    dims: dict[str, Decimal], index: int,
+) -> Facts:
+    """Rule 3: restrictions are evaluated at the start of each charging period, local time at the location."""
+    elapsed = Decimal((at - start) // dt.timedelta(microseconds=1)) / 1_000_000
+    if tariff.local:
+        local = at.astimezone(zone)
+        clock = local.hour * 3600 + local.minute * 60 + local.second
+        return Facts(clock, local.date(), local.weekday(), elapsed, energy_before, dims, index)
+    return Facts(0, _EPOCH, 0, elapsed, energy_before, dims, index)
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _step_energy(lines: list[_Open]) -> None:
+    """Rule 5, ENERGY: the session's energy (Wh) is rounded up to a multiple of the step size of the
+    last ENERGY component used; the extra is billed on that last line, at its price."""
+    last = None
+    total = _ZERO
+    for line in lines:
+        if line.dimension == ENERGY:
+            total += line.volume
+            if line.component is not None and line.volume > 0:
+                last = line
+    if last is None or last.component is None or last.component.step_size <= 0:
+        return
+    wh = total * _KWH_WH
+    step = last.component.step_size
+    billed = (wh / step).to_integral_value(rounding=ROUND_CEILING) * step
+    last.extra = (billed - wh) / _KWH_WH
+
+
+def _step_time(lines: list[_Open]) -> None:
+    """Rule 5, TIME and PARKING_TIME: rounded together in seconds with the step size of the last paid
+    time-based component (a free last period does not decide it); when parking follows charging and the
+    last paid component is parking, only the parking time is rounded."""
+    last = None
+    charging = parking = _ZERO
+    for line in lines:
+        if line.dimension == TIME:
+            charging += line.volume
+        elif line.dimension == PARKING_TIME:
+            parking += line.volume
+        else:
+            continue
+        if line.component is not None and line.volume > 0:
+            last = line
+    if last is None or last.component is None or last.component.step_size <= 0:
+        return
+    seconds = (parking if last.dimension == PARKING_TIME and charging > 0 else charging + parking) * _S
+    step = last.component.step_size
+    billed = (seconds / step).to_integral_value(rounding=ROUND_CEILING) * step
+    last.extra = (billed - seconds) / _S
+
+
+def _numerator(line: _Open) -> Decimal:
+    """The line's cost excl. VAT x 3600."""
+    c = line.component
+    assert c is not None
+    billed = line.volume + line.extra
+    if line.dimension == FLAT:
+        return c.price * _S
+    return billed * _S * c.price  # kWh or hours, both x 3600
+
+
+def _round(numerator: Decimal, denominator: Decimal) -> Decimal:
+    return (numerator / denominator).quantize(_E4, rounding=ROUND_HALF_UP)
+
+
+def _totals(
+    lines: list[_Open], used: list[CompiledTariff], time_zone: str, periods: Sequence[model.ChargingPeriod]
+) -> Pricing:
+    excl = dict.fromkeys(CATEGORIES, _ZERO)
+    incl = dict.fromkeys(CATEGORIES, _ZERO)
+    vat_known = dict.fromkeys(CATEGORIES, True)
+    done: list[Line] = []
+    for line in lines:
+        c = line.component
+        if c is None:
+            done.append(Line(line.period, line.dimension, line.tariff_id, None, None, None, None, None,
+                             line.volume, line.volume, _ZERO, Amount(_ZERO, _ZERO), None))
+            continue
+        num = _numerator(line)
+        if c.vat is None:
+            num_incl = None
+            if num:
+                vat_known[c.category] = False
+        else:
+            num_incl = num * (100 + c.vat)
+            incl[c.category] += num_incl
+        excl[c.category] += num
+        done.append(Line(
+            line.period, line.dimension, line.tariff_id, c.element, c.type, c.price, c.vat, c.step_size,
+            line.volume, line.volume + line.extra, line.extra,
+            Amount(_round(num, _S), None if num_incl is None else _round(num_incl, _VAT_S)), c.category,
+        ))
+
+    total_excl = sum(excl.values(), _ZERO)
+    total_incl: Decimal | None = sum(incl.values(), _ZERO) if all(vat_known.values()) else None
+    notes: list[str] = []
+    session_tariff = used[0]
+    # rule 7: min_price / max_price on the session total, excl. and incl. VAT separately.
+    low, high = session_tariff.min_price, session_tariff.max_price
+    if low is not None:
+        if low.excl_vat is not None and total_excl < low.excl_vat * _S:
+            notes.append(f"min_price {low.excl_vat} excl. VAT applies (computed {_round(total_excl, _S)})")
+            total_excl = low.excl_vat * _S
+        if low.incl_vat is not None and total_incl is not None and total_incl < low.incl_vat * _VAT_S:
+            notes.append(f"min_price {low.incl_vat} incl. VAT applies (computed {_round(total_incl, _VAT_S)})")
+            total_incl = low.incl_vat * _VAT_S
+    if high is not None:
+        if high.excl_vat is not None and total_excl > high.excl_vat * _S:
+            notes.append(f"max_price {high.excl_vat} excl. VAT applies (computed {_round(total_excl, _S)})")
+            total_excl = high.excl_vat * _S
+        if high.incl_vat is not None and total_incl is not None and total_incl > high.incl_vat * _VAT_S:
+            notes.append(f"max_price {high.incl_vat} incl. VAT applies (computed {_round(total_incl, _VAT_S)})")
+            total_incl = high.incl_vat * _VAT_S
+
+    def amount(category: str) -> Amount:
+        return Amount(_round(excl[category], _S), _round(incl[category], _VAT_S) if vat_known[category] else None)
+
+    def volume(dim: str) -> Decimal:
+        return sum((line.volume for line in lines if line.dimension == dim), _ZERO)
+
+    return Pricing(
+        currency=session_tariff.currency,
+        time_zone=time_zone,
+        tariff_ids=tuple(dict.fromkeys(t.id for t in used)),
+        total_cost=Amount(_round(total_excl, _S), None if total_incl is None else _round(total_incl, _VAT_S)),
+        total_energy_cost=amount(CAT_ENERGY),
+        total_time_cost=amount(CAT_TIME),
+        total_parking_cost=amount(CAT_PARKING),
+        total_fixed_cost=amount(CAT_FIXED),
+        total_reservation_cost=amount(CAT_RESERVATION),
+        total_energy=volume(ENERGY),
+        total_time=volume(TIME),
+        total_parking_time=volume(PARKING_TIME),
+        total_reservation_time=volume(RESERVATION_TIME),
+        lines=tuple(done),
+        notes=tuple(notes),
+    )
