@@ -1,24 +1,27 @@
-"""The command line: ``python -m cdrlib demo|import ...``.
+"""The command line: ``python -m cdrlib demo|import|price ...``.
 
-Exit codes: 0 everything accepted (duplicates count as accepted); 1 some records rejected or in
-conflict (the rest stored); 2 usage or configuration error (bad URL, missing file).
+Exit codes: 0 everything accepted (duplicates count as accepted) or priced; 1 some records rejected or
+in conflict (the rest stored), or a CDR that cannot be priced; 2 usage or configuration error (bad URL,
+missing file, an input that is not a valid OCPI object, an unknown time zone).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import io
 import json
 import sys
+import zoneinfo
 from collections.abc import Sequence
 from typing import TextIO
 
 from tqdm import tqdm
 
-from cdrlib import demo, importer, settings
-from cdrlib.errors import CdrError, ConfigError, InputFileError, StoreError
-from cdrlib.ocpi import records
+from cdrlib import demo, enrich, importer, pricing, settings
+from cdrlib.errors import CdrError, ConfigError, InputFileError, StoreError, UnpriceableError, ValidationError
+from cdrlib.ocpi import reader, records
 from cdrlib.store import Store
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -31,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Environment: CDR_DB_URL (store URL, default sqlite:///data/cdrs.db), "
         "CDR_REPORTING_TZ (default Europe/Amsterdam), CDR_OWN_PARTIES (e.g. NLXCP,BEXCP).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,import}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,import,price}")
 
     def add_db(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: $CDR_DB_URL or data/cdrs.db)")
@@ -63,6 +66,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--emp", metavar="PARTY", help="EMP the files came from, e.g. NLTNM (for OCPI 2.1.1 CDRs, which do not say)"
     )
     add_db(p_imp)
+
+    p_price = sub.add_parser(
+        "price",
+        help="recompute one CDR's cost from its OCPI tariffs and explain it",
+        description="Price one OCPI CDR (a JSON file) with its tariffs and print one JSON object: the "
+        "totals (decimal strings, 4 decimals; incl_vat null where no VAT is known), the explanation per "
+        "charging period under \"periods\", the CDR's own totals under \"stated\" and \"mismatch\" "
+        "(more than 0.01 apart). Exit 0 priced, 1 cannot be priced (reason on stderr), 2 usage error.",
+    )
+    p_price.add_argument("cdr", metavar="CDR.json", help="one OCPI 2.2.1/2.3.0/2.1.1 CDR object")
+    p_price.add_argument(
+        "--tariff",
+        action="append",
+        default=[],
+        metavar="TARIFF.json",
+        help="tariff file (one tariff or an array); repeatable. Default: the tariffs the CDR carries",
+    )
+    p_price.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="IANA time zone of the location, e.g. Europe/Amsterdam (default: the country's, where it has one)",
+    )
     return parser
 
 
@@ -75,11 +100,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
-        conf = settings.load(db_url=args.db)
+        conf = settings.load(db_url=getattr(args, "db", None))
+        if args.command == "price":
+            return _price(args, out, err)
         if args.command == "demo":
             return _demo(args, conf, out, err)
         return _import(args, conf, out, err)
-    except (ConfigError, StoreError, InputFileError) as exc:
+    except (ConfigError, StoreError, InputFileError, ValidationError) as exc:
         _error(args, exc, out, err)
         return EXIT_USAGE
     except CdrError as exc:
@@ -164,6 +191,62 @@ def _import(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err:
     return EXIT_OK if report.ok else EXIT_REJECTED
 
 
+def _price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``price``: usage errors (file, OCPI validation, zone) raise and exit 2; unpriceable exits 1."""
+    cdrs = _objects(args.cdr, "cdr")
+    if len(cdrs) != 1:
+        raise InputFileError(f"{args.cdr}: holds {len(cdrs)} CDRs; give a file with one CDR")
+    try:
+        cdr = records.parse_cdr(cdrs[0])
+    except ValidationError as exc:
+        raise InputFileError(f"{args.cdr}: not a valid OCPI CDR: {exc}") from None
+    if args.tariff:
+        tariffs = []
+        for path in args.tariff:
+            for obj in _objects(path, "tariff"):
+                try:
+                    tariffs.append(records.parse_tariff(obj))
+                except ValidationError as exc:
+                    raise InputFileError(f"{path}: not a valid OCPI tariff: {exc}") from None
+        cdr = dataclasses.replace(cdr, tariffs=tuple(tariffs))
+    zone = args.tz or enrich.SINGLE_ZONE_COUNTRIES.get(cdr.cdr_location.country.upper())
+    if zone is None:
+        raise ConfigError(
+            f"the CDR's country {cdr.cdr_location.country} has more than one time zone (or is not known): "
+            "give the location's zone with --tz, e.g. --tz Europe/Madrid"
+        )
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"--tz: {zone!r} is not an IANA time zone (e.g. Europe/Amsterdam)") from None
+    if cdr.credit:
+        print(
+            "cannot price: a credit CDR is not re-priced, it carries the negation of the CDR it credits",
+            file=err,
+        )
+        return EXIT_REJECTED
+    try:
+        result = pricing.price_cdr(cdr, time_zone=zone)
+    except UnpriceableError as exc:
+        print(f"cannot price CDR {cdr.id}: {exc}", file=err)
+        return EXIT_REJECTED
+    out.write(json.dumps(pricing.as_json(result, cdr), indent=2, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+def _objects(path: str, kind: str) -> list[object]:
+    """The JSON objects of an input file (one object, an array, an envelope, NDJSON; gzip or not)."""
+    importer.check_files([path])
+    found: list[object] = []
+    for item in reader.read_records(path):
+        if isinstance(item, reader.Rejection):
+            raise InputFileError(f"{path}: record {item.position}: {item.reason}")
+        found.append(item.obj)
+    if not found:
+        raise InputFileError(f"{path}: no {kind} in the file")
+    return found
+
+
 def _print_summary(report: importer.ImportReport, out: TextIO) -> None:
     print(
         f"accepted {report.accepted} CDRs ({report.duplicates} of them duplicates), "
@@ -171,6 +254,12 @@ def _print_summary(report: importer.ImportReport, out: TextIO) -> None:
         f"tariffs {report.tariffs}, locations {report.locations}",
         file=out,
     )
+    if report.price_mismatches or report.unpriced:
+        print(
+            f"price check: {report.price_mismatches} CDRs state a total_cost more than 0.01 from the recomputed "
+            f"one, {report.unpriced} could not be priced (see the Costs & tariffs page)",
+            file=out,
+        )
     for r in report.rejections:
         print(f"  {'conflict' if r.is_conflict else 'rejected'}: {r.reason}", file=out)
 

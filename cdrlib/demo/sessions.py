@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import random
 from bisect import bisect
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ from decimal import Decimal
 from itertools import accumulate
 from operator import itemgetter
 
-from cdrlib import model
+from cdrlib import model, pricing
 from cdrlib.demo import catalogue as cat
 from cdrlib.demo import tariffs as tf
 from cdrlib.demo.zones import DAY_S, ZoneTable
@@ -36,6 +37,8 @@ CREDIT_SHARE = 0.004  # sessions that get a credit CDR later
 LATE_SHARE = 0.03  # CDRs created days after the session
 QUANTUM_S = 36  # charging and parking durations are multiples of 0.01 h (see tariffs)
 END_MARGIN_S = 120  # sessions end at least this long before ``until``
+STALE_DAYS = 3  # after a tariff's price change, its sessions of these days may state the old price ...
+STALE_EVERY = 5  # ... every fifth of them (a backend that switched late: price mismatches to look into)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,14 @@ class Plan:
             for name, zone in self.zones.items():
                 self.clock_tables[(name, pt.index)] = zone.clock_instants(pt.clock_times) if pt.clock_times else []
         self.day_counts = self._day_counts()
+        # A tariff version that replaced another: new index -> old index, and each version's start (s).
+        self.superseded: dict[int, int] = {}
+        self.book_starts: dict[int, int] = {}
+        for versions in self.book.by_id.values():
+            ordered = sorted(versions, key=lambda v: v[0])
+            for (_, _, old), (valid_from, _, new) in itertools.pairwise(ordered):
+                self.superseded[new.index] = old.index
+                self.book_starts[new.index] = valid_from
 
     # ------------------------------------------------------------------ the plan of days
     def day_weights(self, day: int) -> list[float]:
@@ -219,7 +230,8 @@ def generate_day(plan: Plan, day: int) -> list[Record]:
 
     (0 cdr id, 1 start s, 2 end s, 3 created s, 4 connector index, 5 token index or ad-hoc uid,
     6 auth method, 7 authorization reference, 8 tariff version index, 9 periods, 10 MAX_POWER_e4 or
-    None, 11 energy Wh, 12 total time_e4, 13 parking time_e4, 14 costs (`SessionPrice.costs`),
+    None, 11 energy Wh, 12 total time_e4, 13 parking time_e4, 14 stale: the CDR states a cost computed
+    with the superseded tariff version (a price mismatch, `STALE_SHARE`),
     15 meter start Wh, 16 id of the credited CDR or None, 17 content hash)
     """
     n = plan.day_counts[day]
@@ -310,7 +322,7 @@ def generate_day(plan: Plan, day: int) -> list[Record]:
                 auth_ref = f"{rng.getrandbits(64):016x}"
         tariff_id = cat.T_ADHOC if source == "ADHOC" else c.tariff_id
         pt = book.at(tariff_id, start)
-        priced = tf.price_session(pt, zone, plan.clock_tables[(zone.name, pt.index)], start, start + charge_s, end, wh)
+        priced = tf.split_session(pt, zone, plan.clock_tables[(zone.name, pt.index)], start, start + charge_s, end, wh)
         max_power = int(min(c.max_kw, peak * (0.92 + 0.08 * r())) * 10) * 1_000 if c.is_dc else None
 
         x = r()
@@ -333,15 +345,19 @@ def generate_day(plan: Plan, day: int) -> list[Record]:
         (start, conn, token, auth, auth_ref, tariff_index, priced, max_power, end, wh, park_s, created,
          meter_start, charge_s) = s
         cdr_id = f"XCP-{stamp}-{seq:06d}"
-        costs = priced.costs
         total_time = tf._hours_e4(end - start)
         parking = total_time - tf._hours_e4(charge_s)
+        # A backend that had not switched to a new tariff version yet: the first days after a price
+        # change, some CDRs state the old price while carrying the new tariff.
+        stale = tariff_index in plan.superseded and start - plan.book_starts[tariff_index] < STALE_DAYS * DAY_S and (
+            seq % STALE_EVERY == 0
+        )
         digest = hashlib.sha256(
-            f"{cdr_id}|{seed}|{start}|{end}|{created}|{conn}|{token}|{wh}|{costs[8]}|{costs[9]}".encode()
+            f"{cdr_id}|{seed}|{start}|{end}|{created}|{conn}|{token}|{wh}|{tariff_index}|{stale}".encode()
         ).hexdigest()
         records.append(
-            (cdr_id, start, end, created, conn, token, auth, auth_ref, tariff_index, priced.periods, max_power, wh,
-             total_time, parking, costs, meter_start, None, digest)
+            (cdr_id, start, end, created, conn, token, auth, auth_ref, tariff_index, priced, max_power, wh,
+             total_time, parking, stale, meter_start, None, digest)
         )
 
     # Credit CDRs: a refund of one of the day's sessions, days later, with every amount negated.
@@ -352,9 +368,10 @@ def generate_day(plan: Plan, day: int) -> list[Record]:
         original = records[i]
         created = min(original[3] + DAY_S * (1 + int(r() * 20)) + int(r() * DAY_S), until_s - 1)
         credit_id = f"{original[0]}-C"
-        costs = tuple(-v for v in original[14])
         digest = hashlib.sha256(f"{credit_id}|{seed}|{original[17]}|{created}".encode()).hexdigest()
-        records.append((credit_id, *original[1:3], created, *original[4:14], costs, original[15], original[0], digest))
+        records.append(
+            (credit_id, *original[1:3], created, *original[4:14], original[14], original[15], original[0], digest)
+        )
     return records
 
 
@@ -409,7 +426,7 @@ _CDR_FIELDS = (
     "total_energy_cost", "total_time_cost", "total_parking_time", "total_parking_cost", "total_reservation_cost",
     "remark", "invoice_reference_id", "credit", "credit_reference_id", "home_charging_compensation",
     "ocpi_version", "extensions", "created_at", "time_zone", "time_zone_guessed", "ou_code", "location_ou_code",
-    "meter_start", "meter_stop", "roamed", "emp_id", "content_hash",
+    "meter_start", "meter_stop", "roamed", "emp_id", "content_hash", "price_check",
 )
 _POSITIONAL = tuple(f.name for f in dataclasses.fields(model.Cdr)) == _CDR_FIELDS
 _CACHE_LIMIT = 50_000  # shared Decimal / Price objects kept between chunks (bounds their memory)
@@ -435,6 +452,7 @@ class Builder:
             for c in plan.connectors
         )
         self.tariff_info = tuple((pt.tariffs, pt.id, pt.currency) for pt in plan.book.priced)
+        self.superseded = plan.superseded
         self._decimals: dict[int, Decimal] = {}
         self._prices: dict[tuple[int, int], model.Price] = {}
 
@@ -462,18 +480,26 @@ class Builder:
                 found = decimals[value] = Decimal(f"{value}e-4")
             return found
 
-        def price(excl: int, incl: int) -> model.Price:
-            key = (excl, incl)
+        def price(amount: pricing.Amount, negate: bool) -> model.Price:
+            key = (amount.excl_vat, amount.incl_vat, negate)
             found = prices.get(key)
             if found is None:
-                found = prices[key] = model.Price(d4(excl), d4(incl))
+                excl, incl = amount.excl_vat, amount.incl_vat
+                if negate:
+                    excl, incl = -excl, None if incl is None else -incl
+                found = prices[key] = model.Price(excl, incl)
             return found
+
+        engine = pricing.price
+        credit_check = model.PriceCheck(
+            model.PRICE_CREDIT, "credit CDR: not re-priced, it carries the negation of the CDR it credits"
+        )
 
         out = []
         append = out.append
         for rec in records:
             (cdr_id, start, end, created, conn, token, auth, auth_ref, tariff_index, periods, max_power, wh,
-             total_time, parking, costs, meter_start, credit_of, digest) = rec
+             total_time, parking, stale, meter_start, credit_of, digest) = rec
             location, zone, ou, location_ou, meter_id, home = conn_info[conn]
             tariffs, tariff_id, currency = tariff_info[tariff_index]
             if type(token) is int:
@@ -489,6 +515,29 @@ class Builder:
                 else cp(ts(p[0], utc), tariff_id, None, None, d4(p[3]), None, None, None, None, None)
                 for p in periods
             )
+            end_dt = ts(end, utc)
+            # The costs are the pricing engine's (as the CPO's backend would compute them); a stale
+            # CDR states what the superseded tariff version gives for the same periods.
+            computed = engine(start_dt, end_dt, charging_periods, tariffs, zone, currency=currency)
+            stated = computed
+            if stale:
+                stated = engine(start_dt, end_dt, charging_periods, tariff_info[self.superseded[tariff_index]][0], zone)
+            negate = credit_of is not None
+            if negate:
+                check = credit_check
+            elif stale:
+                check = pricing.verdict(price(stated.total_cost, False), computed)
+            else:
+                check = model.PriceCheck(
+                    model.PRICE_OK,
+                    None,
+                    price(computed.total_cost, False),
+                    price(computed.total_energy_cost, False),
+                    price(computed.total_time_cost, False),
+                    price(computed.total_parking_cost, False),
+                    price(computed.total_fixed_cost, False),
+                    price(computed.total_reservation_cost, False),
+                )
             created_dt = ts(created, utc)
             issuer = f"{tok.country_code}{tok.party_id}"
             invoice = None
@@ -501,13 +550,13 @@ class Builder:
                 cat.CPO_PARTY,  # party_id
                 cdr_id,  # id
                 start_dt,  # start_date_time
-                ts(end, utc),  # end_date_time
+                end_dt,  # end_date_time
                 tok,  # cdr_token
                 auth,  # auth_method
                 location,  # cdr_location
                 currency,  # currency
                 charging_periods,  # charging_periods
-                price(costs[8], costs[9]),  # total_cost
+                price(stated.total_cost, negate),  # total_cost
                 d4(wh * 10),  # total_energy
                 d4(total_time),  # total_time
                 created_dt,  # last_updated
@@ -516,11 +565,11 @@ class Builder:
                 meter_id,  # meter_id
                 tariffs,  # tariffs
                 None,  # signed_data
-                price(costs[0], costs[1]),  # total_fixed_cost
-                price(costs[2], costs[3]),  # total_energy_cost
-                price(costs[4], costs[5]),  # total_time_cost
+                price(stated.total_fixed_cost, negate),  # total_fixed_cost
+                price(stated.total_energy_cost, negate),  # total_energy_cost
+                price(stated.total_time_cost, negate),  # total_time_cost
                 d4(parking),  # total_parking_time
-                price(costs[6], costs[7]),  # total_parking_cost
+                price(stated.total_parking_cost, negate),  # total_parking_cost
                 None,  # total_reservation_cost
                 None,  # remark
                 invoice,  # invoice_reference_id
@@ -539,6 +588,7 @@ class Builder:
                 issuer != cat.CPO_ID,  # roamed
                 issuer,  # emp_id
                 digest,  # content_hash
+                check,  # price_check
             )
             append(cdr_type(*values) if positional else cdr_type(**dict(zip(_CDR_FIELDS, values, strict=True))))
         return out

@@ -1,22 +1,22 @@
-"""The demo CPO's OCPI 2.2.1 tariffs, and the generator's own pricing of a session under them.
+"""The demo CPO's OCPI 2.2.1 tariffs, and how the generator splits a session into charging periods.
 
 The documents are real OCPI 2.2.1 Tariff objects (mod_tariffs): elements with price components and
-restrictions (time of day, day of week, minimum duration), stored as canonical JSON text. The
-generator prices each session with exact integer arithmetic following `spec/pricing.md`, for the
-subset of OCPI its own tariffs use:
+restrictions (time of day, day of week, minimum duration), stored as canonical JSON text. The costs
+of every demo CDR are computed by the pricing engine (`cdrlib.pricing`, in `sessions.Builder`); this
+module only decides where a session's charging periods begin, as a CPO's backend does: wherever the
+element that prices energy, time or parking changes. For that it reads the subset of OCPI its own
+tariffs use:
 
 - restrictions ``start_time``/``end_time`` (local wall clock, end exclusive, wrapping past midnight),
   ``day_of_week`` (local), ``min_duration``/``max_duration`` (seconds since the session start);
-- price components ENERGY, TIME, PARKING_TIME and FLAT, each with ``vat``, all with ``step_size`` 1.
+- price components ENERGY, TIME, PARKING_TIME and FLAT, all with ``step_size`` 1.
 
 The session model keeps step rounding trivial: energy is whole Wh in every period, and the charging
 and parking totals are whole multiples of 36 s (0.01 h), so rounding up to a step of 1 Wh or 1 s
-adds nothing (pricing rule 5). Every energy price is a multiple of 0.10, so each cost excl. VAT is
-exact at 4 decimals and ``total_cost`` excl. VAT is the exact sum of its parts.
+adds nothing (pricing rule 5).
 
 Units inside: instants and durations in integer seconds, energy in Wh, volumes in 1/10,000 of their
-OCPI unit (``_e4``), prices ``_e4``, costs excl. VAT ``_e8`` (price_e4 x volume_e4) and incl. VAT
-``_e12`` (cost_e8 x (10000 + vat_e2)), rounded half up to ``_e4`` once, at the end (rule 9).
+OCPI unit (``_e4``).
 """
 
 from __future__ import annotations
@@ -272,34 +272,22 @@ class PricedTariff:
 _NO_RULE = _Rule(None, None, None, None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class SessionPrice:
-    """A priced session: its charging periods and its totals.
-
-    ``periods``: (start s, energy_e4 or None, time_e4 or None, parking_e4 or None).
-    ``costs``: excl/incl ``_e4`` of fixed, energy, time, parking and total cost, in that order.
-    """
-
-    periods: tuple[tuple[int, int | None, int | None, int | None], ...]
-    costs: tuple[int, int, int, int, int, int, int, int, int, int]
+Period = tuple[int, int | None, int | None, int | None]  # start s, energy_e4, time_e4, parking_e4 (None: absent)
 
 
-def _half_up(value: int, unit: int) -> int:
-    """``value / unit`` rounded half up (away from zero at .5), for non-negative ``value``."""
-    return (value + unit // 2) // unit
-
-
-def price_session(
+def split_session(
     pt: PricedTariff, zone: ZoneTable, clock_table: Sequence[tuple[int, ...]], start: int, charged: int, end: int,
     wh: int
-) -> SessionPrice:
+) -> tuple[Period, ...]:
     """Split the session ``start`` .. ``end`` (charging until ``charged``, then parking) into charging
-    periods wherever its price can change, and price them.
+    periods wherever its price can change.
 
     ``clock_table``: ``zone.clock_instants(pt.clock_times)``. Periods are split at the end of
     charging, at ``start`` + every min/max duration of the tariff, and at every local wall-clock
     time a restriction names (and local midnight for day-of-week restrictions), then merged again
-    where the priced elements do not change.
+    where the priced elements do not change. Energy (Wh) is spread over the charging periods in
+    proportion to their time, as cumulative values rounded at each boundary, so that the periods add
+    up exactly to the session's totals.
     """
     cuts = set()
     if start < charged < end:
@@ -320,9 +308,7 @@ def price_session(
 
     # Walk the pieces; each piece's priced elements are decided at its start (rule 3), and a new
     # period opens only where they change (FLAT does not split: it is charged once, rule 4).
-    periods: list[tuple[int, int | None, int | None, int | None]] = []
-    energy_e8 = energy_e12 = time_e8 = time_e12 = park_e8 = park_e12 = flat_e8 = flat_e12 = 0
-    flat_done = False
+    periods: list[Period] = []
     charge_s = charged - start
     static = pt.static
     open_sel: tuple[Any, ...] | None = None
@@ -334,36 +320,15 @@ def price_session(
         else:
             clock, weekday = zone.local(piece_start)
             sel = _selection(pt, charging, clock, weekday, piece_start - start)
-        if not flat_done and sel[3] is not None:
-            flat_e8 = sel[3][1] * 10_000
-            flat_e12 = flat_e8 * (10_000 + sel[3][2])
-            flat_done = True
         if open_sel is None:
             open_sel = sel
         elif sel[:3] != open_sel[:3]:
-            energy_e8, energy_e12, time_e8, time_e12, park_e8, park_e12 = _close(
-                periods, open_sel, open_start, piece_start, start, charge_s, wh,
-                energy_e8, energy_e12, time_e8, time_e12, park_e8, park_e12)
+            periods.append(_period(open_sel[0], open_start, piece_start, start, charge_s, wh))
             open_start, open_sel = piece_start, sel
         piece_start = piece_end
     assert open_sel is not None
-    energy_e8, energy_e12, time_e8, time_e12, park_e8, park_e12 = _close(
-        periods, open_sel, open_start, end, start, charge_s, wh,
-        energy_e8, energy_e12, time_e8, time_e12, park_e8, park_e12)
-
-    total_e8 = energy_e8 + time_e8 + park_e8 + flat_e8
-    total_e12 = energy_e12 + time_e12 + park_e12 + flat_e12
-    e4, e8 = 10_000, 100_000_000
-    return SessionPrice(
-        tuple(periods),
-        (
-            _half_up(flat_e8, e4), _half_up(flat_e12, e8),
-            _half_up(energy_e8, e4), _half_up(energy_e12, e8),
-            _half_up(time_e8, e4), _half_up(time_e12, e8),
-            _half_up(park_e8, e4), _half_up(park_e12, e8),
-            _half_up(total_e8, e4), _half_up(total_e12, e8),
-        ),
-    )
+    periods.append(_period(open_sel[0], open_start, end, start, charge_s, wh))
+    return tuple(periods)
 
 
 def _selection(pt: PricedTariff, charging: bool, clock: int, weekday: int, elapsed: int) -> tuple[Any, ...]:
@@ -383,35 +348,14 @@ def _hours_e4(seconds: int) -> int:
     return (seconds * 10_000 + 1_800) // 3_600
 
 
-def _close(
-    periods: list[tuple[int, int | None, int | None, int | None]], sel: tuple[Any, ...], a: int, b: int, start: int,
-    charge_s: int, wh: int, energy_e8: int, energy_e12: int, time_e8: int, time_e12: int, park_e8: int, park_e12: int
-) -> tuple[int, int, int, int, int, int]:
-    """Append the period [a, b) and add its costs. Volumes are cumulative values rounded at each
-    boundary, so the periods add up exactly to the session's totals."""
+def _period(charging: bool, a: int, b: int, start: int, charge_s: int, wh: int) -> Period:
+    """The period [a, b): while charging its energy and time, after charging its parking time."""
     hours = _hours_e4(b - start) - _hours_e4(a - start)
-    if sel[0]:
+    if charging:
         half = charge_s // 2
         energy = ((wh * (b - start) + half) // charge_s - (wh * (a - start) + half) // charge_s) * 10
-        periods.append((a, energy, hours, None))
-        e = sel[1]
-        if e is not None:
-            cost = energy * e[1]
-            energy_e8 += cost
-            energy_e12 += cost * (10_000 + e[2])
-        t = sel[2]
-        if t is not None:
-            cost = hours * t[1]
-            time_e8 += cost
-            time_e12 += cost * (10_000 + t[2])
-    else:
-        periods.append((a, None, None, hours))
-        p = sel[1]
-        if p is not None:
-            cost = hours * p[1]
-            park_e8 += cost
-            park_e12 += cost * (10_000 + p[2])
-    return energy_e8, energy_e12, time_e8, time_e12, park_e8, park_e12
+        return (a, energy, hours, None)
+    return (a, None, None, hours)
 
 
 # --------------------------------------------------------------------------------------- catalogue

@@ -29,6 +29,7 @@ __all__ = [
     "price",
     "price_cdr",
     "to_price",
+    "verdict",
 ]
 
 # pricing.md, Validation: a stated total_cost further than this from the recomputed one is a mismatch.
@@ -103,14 +104,15 @@ def check(cdr: model.Cdr, known: TariffIndex | Sequence[model.Tariff] = ()) -> m
         pricing = price_cdr(cdr, known)
     except UnpriceableError as exc:
         return model.PriceCheck(model.PRICE_UNPRICED, str(exc))
-    return _checked(cdr, pricing)
+    return verdict(cdr.total_cost, pricing)
 
 
-def _checked(cdr: model.Cdr, pricing: Pricing) -> model.PriceCheck:
+def verdict(stated: model.Price, pricing: Pricing) -> model.PriceCheck:
+    """The check of a CDR stating ``stated`` as its total_cost, recomputed as ``pricing``."""
     computed = pricing.total_cost
-    if differs(cdr.total_cost, computed):
+    if differs(stated, computed):
         status = model.PRICE_MISMATCH
-        reason = f"stated {_pair(cdr.total_cost.excl_vat, cdr.total_cost.incl_vat)}, recomputed " + _pair(
+        reason = f"stated {_pair(stated.excl_vat, stated.incl_vat)}, recomputed " + _pair(
             computed.excl_vat, computed.incl_vat
         )
     else:

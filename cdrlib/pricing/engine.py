@@ -25,6 +25,7 @@ from cdrlib.pricing.tariff import (
     CAT_PARKING,
     CAT_RESERVATION,
     CAT_TIME,
+    CATEGORIES,
     ENERGY,
     FLAT,
     PARKING_TIME,
@@ -35,11 +36,11 @@ from cdrlib.pricing.tariff import (
     Facts,
 )
 
-CATEGORIES = (CAT_ENERGY, CAT_TIME, CAT_PARKING, CAT_FIXED, CAT_RESERVATION)
 _S = Decimal(3600)  # the common denominator of the numerators (seconds per hour)
 _VAT_S = Decimal(360_000)  # ... and of the incl.-VAT numerators (3600 x 100)
 _E4 = Decimal("0.0001")
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 _KWH_WH = Decimal(1000)
 _CTX = decimal.Context(prec=60, rounding=ROUND_HALF_UP)  # wide enough that products never round
 
@@ -159,42 +160,47 @@ def price(
 
         lines: list[_Open] = []
         used: list[CompiledTariff] = []
+        named: dict[str, CompiledTariff] = {}
         energy_before = _ZERO
         flat_done = res_flat_done = False
         for index, period in enumerate(periods):
-            if period.tariff_id:
-                tariff = _named(compiled, period.tariff_id, start, index)
+            tariff_id = period.tariff_id
+            if tariff_id:
+                tariff = named.get(tariff_id)
+                if tariff is None:
+                    tariff = named[tariff_id] = _named(compiled, tariff_id, start, index)
             else:
                 if default is None:
                     default = _valid_at_start(compiled, start)
                 tariff = default
             if tariff not in used:
                 used.append(tariff)
-            dims = period.dimensions()
-            facts = _facts(tariff, zone, period.start_date_time, start, energy_before, dims, index)
-            priced_any = False
-            for dim in (ENERGY, TIME, PARKING_TIME):
-                volume = dims.get(dim)
-                if volume is None:
-                    continue
-                priced_any = True
-                lines.append(_Open(index, dim, tariff.id, tariff.first(dim, facts), volume))
-            reservation = dims.get(RESERVATION_TIME)
+            energy, time, parking = period.energy, period.time, period.parking_time
+            facts = (
+                _facts(tariff, zone, period, start, energy_before, index) if tariff.restricted else _NO_FACTS
+            )
+            if energy is not None:
+                lines.append(_Open(index, ENERGY, tariff.id, tariff.first(ENERGY, facts), energy))
+                energy_before += energy
+            if time is not None:
+                lines.append(_Open(index, TIME, tariff.id, tariff.first(TIME, facts), time))
+            if parking is not None:
+                lines.append(_Open(index, PARKING_TIME, tariff.id, tariff.first(PARKING_TIME, facts), parking))
+            reservation = period.reservation_time
             if reservation is not None:
                 component = _first(tariff, res_time_keys, facts)
                 lines.append(_Open(index, RESERVATION_TIME, tariff.id, component, reservation))
                 if not res_flat_done:
                     component = _first(tariff, res_flat_keys, facts)
                     if component is not None:
-                        lines.append(_Open(index, FLAT, tariff.id, component, Decimal(1)))
+                        lines.append(_Open(index, FLAT, tariff.id, component, _ONE))
                         res_flat_done = True
             # rule 4: FLAT once per session, the first time it is active (not in a pure reservation period).
-            if priced_any and not flat_done:
+            if not flat_done and (energy is not None or time is not None or parking is not None):
                 component = tariff.first(FLAT, facts)
                 if component is not None:
-                    lines.append(_Open(index, FLAT, tariff.id, component, Decimal(1)))
+                    lines.append(_Open(index, FLAT, tariff.id, component, _ONE))
                     flat_done = True
-            energy_before += dims.get(ENERGY, _ZERO)
 
         currencies = {t.currency for t in used}
         if len(currencies) > 1:
@@ -243,11 +249,14 @@ def _valid_at_start(compiled: list[CompiledTariff], start: dt.datetime) -> Compi
 
 
 def _facts(
-    tariff: CompiledTariff, zone: zoneinfo.ZoneInfo, at: dt.datetime, start: dt.datetime, energy_before: Decimal,
-    dims: dict[str, Decimal], index: int,
+    tariff: CompiledTariff, zone: zoneinfo.ZoneInfo, period: model.ChargingPeriod, start: dt.datetime,
+    energy_before: Decimal, index: int,
 ) -> Facts:
-    """Rule 3: restrictions are evaluated at the start of each charging period, local time at the location."""
-    elapsed = Decimal((at - start) // dt.timedelta(microseconds=1)) / 1_000_000
+    """Rule 3: restrictions are evaluated at the start of each charging period, local time at the location.
+    ``energy_before``: kWh charged before this period."""
+    at = period.start_date_time
+    elapsed = Decimal((at - start) // _MICROSECOND) / 1_000_000
+    dims = period.dimensions()
     if tariff.local:
         local = at.astimezone(zone)
         clock = local.hour * 3600 + local.minute * 60 + local.second
@@ -255,7 +264,9 @@ def _facts(
     return Facts(0, _EPOCH, 0, elapsed, energy_before, dims, index)
 
 
+_MICROSECOND = dt.timedelta(microseconds=1)
 _EPOCH = dt.date(1970, 1, 1)
+_NO_FACTS = Facts(0, _EPOCH, 0, _ZERO, _ZERO, {}, 0)  # for a tariff without restrictions: never read
 
 
 def _step_energy(lines: list[_Open]) -> None:
@@ -309,40 +320,50 @@ def _numerator(line: _Open) -> Decimal:
     return billed * _S * c.price  # kWh or hours, both x 3600
 
 
+_Z4 = Decimal("0.0000")
+_FREE = Amount(_Z4, _Z4)
+
+
 def _round(numerator: Decimal, denominator: Decimal) -> Decimal:
+    if not numerator:
+        return _Z4
     return (numerator / denominator).quantize(_E4, rounding=ROUND_HALF_UP)
 
 
 def _totals(
     lines: list[_Open], used: list[CompiledTariff], time_zone: str, periods: Sequence[model.ChargingPeriod]
 ) -> Pricing:
-    excl = dict.fromkeys(CATEGORIES, _ZERO)
-    incl = dict.fromkeys(CATEGORIES, _ZERO)
-    vat_known = dict.fromkeys(CATEGORIES, True)
+    n = len(CATEGORIES)
+    excl = [_ZERO] * n
+    incl = [_ZERO] * n
+    vat_known = [True] * n
+    volumes = {ENERGY: _ZERO, TIME: _ZERO, PARKING_TIME: _ZERO, RESERVATION_TIME: _ZERO, FLAT: _ZERO}
     done: list[Line] = []
     for line in lines:
+        volumes[line.dimension] += line.volume
         c = line.component
         if c is None:
             done.append(Line(line.period, line.dimension, line.tariff_id, None, None, None, None, None,
-                             line.volume, line.volume, _ZERO, Amount(_ZERO, _ZERO), None))
+                             line.volume, line.volume, _ZERO, _FREE, None))
             continue
         num = _numerator(line)
+        slot = c.slot
         if c.vat is None:
             num_incl = None
             if num:
-                vat_known[c.category] = False
+                vat_known[slot] = False
         else:
             num_incl = num * (100 + c.vat)
-            incl[c.category] += num_incl
-        excl[c.category] += num
+            incl[slot] += num_incl
+        excl[slot] += num
         done.append(Line(
             line.period, line.dimension, line.tariff_id, c.element, c.type, c.price, c.vat, c.step_size,
             line.volume, line.volume + line.extra, line.extra,
             Amount(_round(num, _S), None if num_incl is None else _round(num_incl, _VAT_S)), c.category,
         ))
 
-    total_excl = sum(excl.values(), _ZERO)
-    total_incl: Decimal | None = sum(incl.values(), _ZERO) if all(vat_known.values()) else None
+    total_excl = sum(excl, _ZERO)
+    total_incl: Decimal | None = sum(incl, _ZERO) if all(vat_known) else None
     notes: list[str] = []
     session_tariff = used[0]
     # rule 7: min_price / max_price on the session total, excl. and incl. VAT separately.
@@ -363,10 +384,8 @@ def _totals(
             total_incl = high.incl_vat * _VAT_S
 
     def amount(category: str) -> Amount:
-        return Amount(_round(excl[category], _S), _round(incl[category], _VAT_S) if vat_known[category] else None)
-
-    def volume(dim: str) -> Decimal:
-        return sum((line.volume for line in lines if line.dimension == dim), _ZERO)
+        slot = CATEGORIES.index(category)
+        return Amount(_round(excl[slot], _S), _round(incl[slot], _VAT_S) if vat_known[slot] else None)
 
     return Pricing(
         currency=session_tariff.currency,
@@ -378,10 +397,10 @@ def _totals(
         total_parking_cost=amount(CAT_PARKING),
         total_fixed_cost=amount(CAT_FIXED),
         total_reservation_cost=amount(CAT_RESERVATION),
-        total_energy=volume(ENERGY),
-        total_time=volume(TIME),
-        total_parking_time=volume(PARKING_TIME),
-        total_reservation_time=volume(RESERVATION_TIME),
+        total_energy=volumes[ENERGY],
+        total_time=volumes[TIME],
+        total_parking_time=volumes[PARKING_TIME],
+        total_reservation_time=volumes[RESERVATION_TIME],
         lines=tuple(done),
         notes=tuple(notes),
     )

@@ -37,6 +37,7 @@ RESX_TIME, RESX_FLAT = "RESERVATION_EXPIRES:TIME", "RESERVATION_EXPIRES:FLAT"
 # Category of the CDR totals a component's cost counts towards (OCPI 2.2.1 mod_cdrs, CDR object:
 # total_fixed_cost "except fixed price components of parking and reservation").
 CAT_ENERGY, CAT_TIME, CAT_PARKING, CAT_FIXED, CAT_RESERVATION = "energy", "time", "parking", "fixed", "reservation"
+CATEGORIES = (CAT_ENERGY, CAT_TIME, CAT_PARKING, CAT_FIXED, CAT_RESERVATION)
 
 _KNOWN_RESTRICTIONS = frozenset({
     "start_time", "end_time", "start_date", "end_date", "min_kwh", "max_kwh", "min_current", "max_current",
@@ -55,6 +56,7 @@ class Component:
     step_size: int
     element: int  # index in the tariff's ``elements``
     category: str  # which CDR total its cost counts towards
+    slot: int  # index of ``category`` in `CATEGORIES`
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,7 @@ class CompiledTariff:
     min_price: Limit | None
     max_price: Limit | None
     local: bool  # some restriction needs local time
+    restricted: bool  # some element has restrictions
 
     @property
     def id(self) -> str:
@@ -199,26 +202,28 @@ class CompiledTariff:
         return not (t.end_date_time is not None and instant >= t.end_date_time)
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_tariff(tariff: model.Tariff) -> CompiledTariff:
-    """Compile one tariff version (cached by its document text: a tariff is compiled once per process)."""
-    compiled = _compile(tariff.document)
-    return CompiledTariff(tariff, compiled[0], compiled[1], compiled[2], compiled[3])
+    """Compile one tariff version (cached: a tariff object is compiled once per process, and its
+    document text once whatever object carries it)."""
+    return CompiledTariff(tariff, *_compile(tariff.document))
 
 
 @functools.lru_cache(maxsize=4096)
 def _compile(
     document: str,
-) -> tuple[dict[str, tuple[tuple[Restrictions, Component], ...]], Limit | None, Limit | None, bool]:
+) -> tuple[dict[str, tuple[tuple[Restrictions, Component], ...]], Limit | None, Limit | None, bool, bool]:
     doc = json.loads(document, parse_float=Decimal, parse_int=Decimal)
     tariff_id = doc.get("id", "?")
     elements = doc.get("elements")
     if not isinstance(elements, list) or not elements:
         raise UnpriceableError(f"tariff {tariff_id} has no elements")
     candidates: dict[str, list[tuple[Restrictions, Component]]] = {}
-    local = False
+    local = restricted = False
     for index, element in enumerate(elements):
         restrictions = _restrictions(tariff_id, index, element.get("restrictions") or {})
         local = local or restrictions.local
+        restricted = restricted or restrictions is not ALWAYS
         components = element.get("price_components") or []
         types = {pc.get("type") for pc in components}
         for pc in components:
@@ -228,13 +233,15 @@ def _compile(
                     f"tariff {tariff_id} elements[{index}] has a price component of type {kind!r}, "
                     f"which the engine does not support (supported: {', '.join(COMPONENT_TYPES)})"
                 )
+            category = _category(kind, restrictions, types)
             component = Component(
                 type=kind,
                 price=_decimal(pc.get("price"), tariff_id, index, "price"),
                 vat=None if pc.get("vat") is None else _decimal(pc["vat"], tariff_id, index, "vat"),
                 step_size=_step(pc.get("step_size"), tariff_id, index),
                 element=index,
-                category=_category(kind, restrictions, types),
+                category=category,
+                slot=CATEGORIES.index(category),
             )
             for key in _keys(kind, restrictions, tariff_id, index):
                 candidates.setdefault(key, []).append((restrictions, component))
@@ -243,6 +250,7 @@ def _compile(
         _limit(doc.get("min_price")),
         _limit(doc.get("max_price")),
         local,
+        restricted,
     )
 
 
@@ -315,8 +323,8 @@ def _restrictions(tariff_id: str, index: int, r: dict[str, Any]) -> Restrictions
 
     start_s = clock("start_time")
     end_s = clock("end_time")
-    if end_s == 0 and start_s != 0:
-        end_s = DAY_S  # "00:00" as an end: midnight at the end of the day
+    if end_s == 0:
+        end_s = DAY_S  # "00:00" as an end: midnight at the end of the day (00:00-00:00 is the whole day)
     days = r.get("day_of_week")
     if days is not None:
         try:

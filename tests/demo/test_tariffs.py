@@ -1,4 +1,5 @@
-"""The generator's own pricing and local-time tables, on chosen sessions around daylight saving."""
+"""How the generator splits sessions into charging periods (priced here by the engine, as the generator
+does), and its local-time tables, on chosen sessions around daylight saving."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import datetime as dt
 import random
 import zoneinfo
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
 
-from cdrlib import model
+from cdrlib import model, pricing
 from cdrlib.demo import catalogue, tariffs
 from cdrlib.demo.zones import ZoneTable
 
@@ -33,10 +35,34 @@ def at(*args: int) -> int:
     return int(dt.datetime(*args, tzinfo=UTC).timestamp())
 
 
+class Priced(NamedTuple):
+    periods: tuple[tariffs.Period, ...]
+    costs: tuple[int, ...]  # _e4: fixed, energy, time, parking, total; each excl. then incl. VAT
+
+
+def _d4(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value) / 10_000
+
+
 def price(book: tariffs.TariffBook, zone: ZoneTable, tariff_id: str, start: int, charged: int, end: int, wh: int):
     pt = book.at(tariff_id, start)
     table = zone.clock_instants(pt.clock_times) if pt.clock_times else []
-    return tariffs.price_session(pt, zone, table, start, charged, end, wh)
+    periods = tariffs.split_session(pt, zone, table, start, charged, end, wh)
+    charging_periods = [
+        model.ChargingPeriod(
+            dt.datetime.fromtimestamp(p[0], UTC), pt.id, energy=_d4(p[1]), time=_d4(p[2]), parking_time=_d4(p[3])
+        )
+        for p in periods
+    ]
+    result = pricing.price(
+        dt.datetime.fromtimestamp(start, UTC), dt.datetime.fromtimestamp(end, UTC), charging_periods, pt.tariffs,
+        zone.name,
+    )
+    amounts = (
+        result.total_fixed_cost, result.total_energy_cost, result.total_time_cost, result.total_parking_cost,
+        result.total_cost,
+    )
+    return Priced(periods, tuple(int(x * 10_000) for a in amounts for x in (a.excl_vat, a.incl_vat)))
 
 
 @pytest.mark.parametrize(
