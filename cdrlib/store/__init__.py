@@ -30,7 +30,17 @@ from cdrlib.model import from_e4, to_e4
 from cdrlib.store import schema as s
 from cdrlib.store.schema import to_micros
 
-__all__ = ["AddResult", "PreparedCdrs", "RejectionRow", "SessionFilter", "Store", "prepare_cdrs"]
+__all__ = [
+    "FOUND_COLUMNS",
+    "ISSUE_COLUMNS",
+    "SESSION_COLUMNS",
+    "AddResult",
+    "PreparedCdrs",
+    "RejectionRow",
+    "SessionFilter",
+    "Store",
+    "prepare_cdrs",
+]
 
 _KEY_CHUNK = 500  # keys per IN (...) lookup: well under every database's bind-parameter limit
 _PRICE_FIELDS = (
@@ -166,7 +176,53 @@ SESSION_COLUMNS: dict[str, pl.DataType] = {
     "location_country": pl.String(),
     "connector_power_type": pl.String(),
     "credit": pl.Boolean(),
+    "total_energy_cost_excl_e4": pl.Int64(),
+    "total_time_cost_excl_e4": pl.Int64(),
+    "total_parking_cost_excl_e4": pl.Int64(),
+    "total_fixed_cost_excl_e4": pl.Int64(),
+    "total_reservation_cost_excl_e4": pl.Int64(),
+    "tariff_id": pl.String(),
+    "price_status": pl.String(),
 }
+
+# `Store.price_issues`: CDRs whose stated cost disagrees with the engine's, or that it cannot price.
+ISSUE_COLUMNS: dict[str, pl.DataType] = {
+    "country_code": pl.String(),
+    "party_id": pl.String(),
+    "cdr_id": pl.String(),
+    "start_us": pl.Int64(),
+    "time_zone": pl.String(),
+    "location_id": pl.String(),
+    "location_name": pl.String(),
+    "emp_id": pl.String(),
+    "tariff_id": pl.String(),
+    "currency": pl.String(),
+    "total_cost_excl_e4": pl.Int64(),
+    "total_cost_incl_e4": pl.Int64(),
+    "calc_total_cost_excl_e4": pl.Int64(),
+    "calc_total_cost_incl_e4": pl.Int64(),
+    "price_status": pl.String(),
+    "price_reason": pl.String(),
+}
+
+# `Store.find_cdrs`: one row per CDR found.
+FOUND_COLUMNS: dict[str, pl.DataType] = {
+    "country_code": pl.String(),
+    "party_id": pl.String(),
+    "cdr_id": pl.String(),
+    "start_us": pl.Int64(),
+    "time_zone": pl.String(),
+    "location_id": pl.String(),
+    "location_name": pl.String(),
+    "token_uid": pl.String(),
+    "token_contract_id": pl.String(),
+    "emp_id": pl.String(),
+    "total_energy_e4": pl.Int64(),
+    "total_cost_excl_e4": pl.Int64(),
+    "currency": pl.String(),
+    "price_status": pl.String(),
+}
+MAX_FOUND = 200  # rows `find_cdrs` returns at most
 _SESSION_BOOLEANS = [n for n, t in SESSION_COLUMNS.items() if t == pl.Boolean()]
 _SESSION_READ_SCHEMA = {n: pl.Int64() if n in _SESSION_BOOLEANS else t for n, t in SESSION_COLUMNS.items()}
 _SESSION_SELECT = {
@@ -794,14 +850,7 @@ class Store:
             .where(c.c.start_date_time >= start, c.c.start_date_time < end)
             .order_by(c.c.start_date_time, c.c.pk)
         )
-        if flt.ou_codes:
-            q = q.where(c.c.ou_code.in_(sorted(flt.ou_codes)))
-        if flt.location_ids:
-            q = q.where(c.c.location_id.in_(sorted(flt.location_ids)))
-        if flt.emp_ids:
-            q = q.where(c.c.emp_id.in_(sorted(flt.emp_ids)))
-        if flt.roamed is not None:
-            q = q.where(c.c.roamed == flt.roamed)
+        q = _filtered(q, flt)
         with self.engine.connect() as conn:
             result = conn.execute(q)
             # The DB-API cursor's plain tuples: no Row object per CDR (a year is ~1M rows).
@@ -810,6 +859,59 @@ class Store:
         # SQLite returns booleans as 0/1: read them as integers, then cast.
         frame = pl.DataFrame(rows, schema=_SESSION_READ_SCHEMA, orient="row")
         return frame.with_columns(pl.col(_SESSION_BOOLEANS).cast(pl.Boolean))
+
+    def price_issues(
+        self, start: dt.datetime, end: dt.datetime, flt: SessionFilter = SessionFilter(), *, limit: int = 1_000
+    ) -> pl.DataFrame:
+        """CDRs of sessions started in [start, end) whose price check is a mismatch or unpriced, newest
+        first, at most ``limit`` (`ISSUE_COLUMNS`)."""
+        c = s.cdr
+        cols = [
+            sa.type_coerce(c.c.start_date_time, sa.BigInteger).label(name) if name == "start_us" else c.c[name]
+            for name in ISSUE_COLUMNS
+        ]
+        q = (
+            sa.select(*cols)
+            .where(
+                c.c.price_status.in_([model.PRICE_MISMATCH, model.PRICE_UNPRICED]),
+                c.c.start_date_time >= start,
+                c.c.start_date_time < end,
+            )
+            .order_by(c.c.start_date_time.desc(), c.c.pk.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(_filtered(q, flt)).all()]
+        return pl.DataFrame(rows, schema=ISSUE_COLUMNS, orient="row")
+
+    def find_cdrs(self, text: str, *, limit: int = MAX_FOUND) -> pl.DataFrame:
+        """CDRs whose id, session id, token uid, contract id or location id is ``text``, or whose id
+        starts with it; newest first, at most ``limit`` (`FOUND_COLUMNS`)."""
+        text = text.strip()
+        if not text:
+            return pl.DataFrame(schema=FOUND_COLUMNS)
+        c = s.cdr
+        cols = [
+            sa.type_coerce(c.c.start_date_time, sa.BigInteger).label(name) if name == "start_us" else c.c[name]
+            for name in FOUND_COLUMNS
+        ]
+        q = (
+            sa.select(*cols)
+            .where(
+                sa.or_(
+                    c.c.cdr_id.startswith(text, autoescape=True),
+                    c.c.session_id == text,
+                    c.c.token_uid == text,
+                    c.c.token_contract_id == text,
+                    c.c.location_id == text,
+                )
+            )
+            .order_by(c.c.start_date_time.desc(), c.c.pk.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(q).all()]
+        return pl.DataFrame(rows, schema=FOUND_COLUMNS, orient="row")
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
         """(value, label) choices for the dashboard filters: locations and EMPs seen in CDRs."""
@@ -830,6 +932,20 @@ class Store:
             "locations": [(lid, f"{name} ({lid})" if name else lid) for lid, name in locations],
             "emps": [(e, f"{emp_names[e]} ({e})" if e in emp_names else e) for e in emps],
         }
+
+
+def _filtered(q: Any, flt: SessionFilter) -> Any:
+    """``q`` with the dashboard filters as SQL conditions on `schema.cdr`."""
+    c = s.cdr
+    if flt.ou_codes:
+        q = q.where(c.c.ou_code.in_(sorted(flt.ou_codes)))
+    if flt.location_ids:
+        q = q.where(c.c.location_id.in_(sorted(flt.location_ids)))
+    if flt.emp_ids:
+        q = q.where(c.c.emp_id.in_(sorted(flt.emp_ids)))
+    if flt.roamed is not None:
+        q = q.where(c.c.roamed == flt.roamed)
+    return q
 
 
 def _translate_errors(fn: Any) -> Any:
@@ -979,8 +1095,15 @@ def _cdr_row(x: model.Cdr) -> tuple[Any, ...]:
         x.roamed,
         x.emp_id,
         x.content_hash,
+        _first_tariff_id(x),
         *_check_values(x.price_check),
     )
+
+
+def _first_tariff_id(x: model.Cdr) -> str | None:
+    if x.charging_periods and x.charging_periods[0].tariff_id:
+        return x.charging_periods[0].tariff_id
+    return x.tariffs[0].id if x.tariffs else None
 
 
 _NO_CHECK = (None,) * (2 + 2 * len(s.CALC_PRICES))

@@ -173,6 +173,7 @@ CALC_PRICES = (
     "total_reservation_cost",
 )
 PRICE_CHECK_COLUMNS = (
+    Column("tariff_id", Text),  # the tariff of the first charging period (else the first carried)
     Column("price_status", Text),  # model.PRICE_STATUSES; NULL: not checked
     Column("price_reason", Text),
     *(Column(f"calc_{name}_{part}_e4", BigInteger) for name in CALC_PRICES for part in ("excl", "incl")),
