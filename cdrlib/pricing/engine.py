@@ -92,7 +92,7 @@ class Pricing:
     total_fixed_cost: Amount
     total_reservation_cost: Amount
     total_energy: Decimal  # kWh
-    total_time: Decimal  # hours (charging)
+    total_time: Decimal  # hours, the whole session: charging and parking (OCPI CDR total_time)
     total_parking_time: Decimal  # hours
     total_reservation_time: Decimal  # hours
     lines: tuple[Line, ...]
@@ -212,6 +212,7 @@ def price(
 
         _step_energy(lines)
         _step_time(lines)
+        _step_reservation(lines)
         return _totals(lines, used, time_zone, periods)
 
 
@@ -270,44 +271,67 @@ _NO_FACTS = Facts(0, _EPOCH, 0, _ZERO, _ZERO, {}, 0)  # for a tariff without res
 
 
 def _step_energy(lines: list[_Open]) -> None:
-    """Rule 5, ENERGY: the session's energy (Wh) is rounded up to a multiple of the step size of the
-    last ENERGY component used; the extra is billed on that last line, at its price."""
+    """Rule 5, ENERGY: the session's billable energy (Wh, the periods a component priced) is rounded up
+    to a multiple of the step size of the last ENERGY component used; the extra is billed on that last
+    line, at its price. OCPI 2.2.1 mod_cdrs, step_size: "once per session", "the total amount of a
+    certain unit used during a session, not only the last ChargingPeriod"."""
     last = None
     total = _ZERO
     for line in lines:
-        if line.dimension == ENERGY:
+        if line.dimension == ENERGY and line.component is not None:
             total += line.volume
-            if line.component is not None and line.volume > 0:
+            if line.volume > 0:
                 last = line
-    if last is None or last.component is None or last.component.step_size <= 0:
-        return
-    wh = total * _KWH_WH
-    step = last.component.step_size
-    billed = (wh / step).to_integral_value(rounding=ROUND_CEILING) * step
-    last.extra = (billed - wh) / _KWH_WH
+    _round_up(last, total * _KWH_WH, _KWH_WH)
 
 
 def _step_time(lines: list[_Open]) -> None:
-    """Rule 5, TIME and PARKING_TIME: rounded together in seconds with the step size of the last paid
-    time-based component (a free last period does not decide it); when parking follows charging and the
-    last paid component is parking, only the parking time is rounded."""
+    """Rule 5, TIME and PARKING_TIME: their billable total (seconds) is rounded with the step size of the
+    last paid time-based component (a free last period does not decide it); when parking follows
+    charging and the last paid component is parking, only the parking time is rounded (OCPI 2.2.1
+    mod_cdrs: "step_size is only taken into account for the total parking duration"; 2.3.0: "the total
+    of billable parking time")."""
     last = None
     charging = parking = _ZERO
     for line in lines:
+        if line.component is None:
+            continue
         if line.dimension == TIME:
             charging += line.volume
         elif line.dimension == PARKING_TIME:
             parking += line.volume
         else:
             continue
-        if line.component is not None and line.volume > 0:
+        if line.volume > 0:
             last = line
+    if last is None:
+        return
+    hours = parking if last.dimension == PARKING_TIME and charging > 0 else charging + parking
+    _round_up(last, hours * _S, _S)
+
+
+def _step_reservation(lines: list[_Open]) -> None:
+    """Rule 5 for reservation time (priced by a reservation element's TIME component): its total is
+    rounded up with the step size of the last one used (OCPI 2.2.1 mod_tariffs, reservation example:
+    "billed per 5 minutes ... 15 minutes of reservation")."""
+    last = None
+    hours = _ZERO
+    for line in lines:
+        if line.dimension == RESERVATION_TIME and line.component is not None:
+            hours += line.volume
+            if line.volume > 0:
+                last = line
+    _round_up(last, hours * _S, _S)
+
+
+def _round_up(last: _Open | None, amount: Decimal, unit: Decimal) -> None:
+    """Bill ``amount`` (in step units: Wh or seconds) up to a multiple of ``last``'s step size; the
+    extra goes on ``last``, in its OCPI unit (``amount / unit``)."""
     if last is None or last.component is None or last.component.step_size <= 0:
         return
-    seconds = (parking if last.dimension == PARKING_TIME and charging > 0 else charging + parking) * _S
     step = last.component.step_size
-    billed = (seconds / step).to_integral_value(rounding=ROUND_CEILING) * step
-    last.extra = (billed - seconds) / _S
+    billed = (amount / step).to_integral_value(rounding=ROUND_CEILING) * step
+    last.extra = (billed - amount) / unit
 
 
 def _numerator(line: _Open) -> Decimal:
@@ -398,7 +422,7 @@ def _totals(
         total_fixed_cost=amount(CAT_FIXED),
         total_reservation_cost=amount(CAT_RESERVATION),
         total_energy=volumes[ENERGY],
-        total_time=volumes[TIME],
+        total_time=volumes[TIME] + volumes[PARKING_TIME],
         total_parking_time=volumes[PARKING_TIME],
         total_reservation_time=volumes[RESERVATION_TIME],
         lines=tuple(done),

@@ -14,6 +14,7 @@ Shapes read: 2.2.1 and 2.1.1 (``vat`` absent: no VAT known) and 2.3.0 (``min_pri
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import json
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ class CompiledTariff:
     max_price: Limit | None
     local: bool  # some restriction needs local time
     restricted: bool  # some element has restrictions
+    tax_included: str | None = None  # OCPI 2.3.0: YES (prices include tax), NO, N/A (no tax applies)
 
     @property
     def id(self) -> str:
@@ -209,16 +211,25 @@ def compile_tariff(tariff: model.Tariff) -> CompiledTariff:
     return CompiledTariff(tariff, *_compile(tariff.document))
 
 
+def _vat(pc: dict[str, Any], tariff_id: str, index: int, tax_included: str | None) -> Decimal | None:
+    if tax_included == "N/A":
+        return Decimal(0)  # OCPI 2.3.0 TaxIncluded N/A: "No taxes are applicable to this Tariff"
+    return None if pc.get("vat") is None else _decimal(pc["vat"], tariff_id, index, "vat")
+
+
 @functools.lru_cache(maxsize=4096)
 def _compile(
     document: str,
-) -> tuple[dict[str, tuple[tuple[Restrictions, Component], ...]], Limit | None, Limit | None, bool, bool]:
+) -> tuple[
+    dict[str, tuple[tuple[Restrictions, Component], ...]], Limit | None, Limit | None, bool, bool, str | None
+]:
     doc = json.loads(document, parse_float=Decimal, parse_int=Decimal)
     tariff_id = doc.get("id", "?")
     elements = doc.get("elements")
     if not isinstance(elements, list) or not elements:
         raise UnpriceableError(f"tariff {tariff_id} has no elements")
     candidates: dict[str, list[tuple[Restrictions, Component]]] = {}
+    tax_included = doc.get("tax_included")
     local = restricted = False
     for index, element in enumerate(elements):
         restrictions = _restrictions(tariff_id, index, element.get("restrictions") or {})
@@ -234,10 +245,21 @@ def _compile(
                     f"which the engine does not support (supported: {', '.join(COMPONENT_TYPES)})"
                 )
             category = _category(kind, restrictions, types)
+            price = _decimal(pc.get("price"), tariff_id, index, "price")
+            vat = _vat(pc, tariff_id, index, tax_included)
+            if tax_included == "YES":
+                # OCPI 2.3.0: the price includes the tax; the engine works before tax and adds it.
+                if vat is None:
+                    raise UnpriceableError(
+                        f"tariff {tariff_id} states its prices including taxes (tax_included YES) but "
+                        f"elements[{index}] gives no VAT rate: the amount before taxes cannot be derived"
+                    )
+                with decimal.localcontext(decimal.Context(prec=60)):
+                    price = price * 100 / (100 + vat)
             component = Component(
                 type=kind,
-                price=_decimal(pc.get("price"), tariff_id, index, "price"),
-                vat=None if pc.get("vat") is None else _decimal(pc["vat"], tariff_id, index, "vat"),
+                price=price,
+                vat=vat,
                 step_size=_step(pc.get("step_size"), tariff_id, index),
                 element=index,
                 category=category,
@@ -251,6 +273,7 @@ def _compile(
         _limit(doc.get("max_price")),
         local,
         restricted,
+        tax_included,
     )
 
 
