@@ -19,7 +19,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from cdrlib import demo, enrich, importer, pricing, settings
+from cdrlib import demo, enrich, importer, model, pricing, settings
 from cdrlib.errors import CdrError, ConfigError, InputFileError, StoreError, UnpriceableError, ValidationError
 from cdrlib.ocpi import reader, records
 from cdrlib.store import Store
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Environment: CDR_DB_URL (store URL, default sqlite:///data/cdrs.db), "
         "CDR_REPORTING_TZ (default Europe/Amsterdam), CDR_OWN_PARTIES (e.g. NLXCP,BEXCP).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,import,price}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,import,price,reprice}")
 
     def add_db(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: $CDR_DB_URL or data/cdrs.db)")
@@ -88,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ZONE",
         help="IANA time zone of the location, e.g. Europe/Amsterdam (default: the country's, where it has one)",
     )
+
+    p_reprice = sub.add_parser(
+        "reprice",
+        help="price the stored CDRs again (after importing tariffs, or for a store made before pricing)",
+        description="Recompute every stored CDR's cost with the pricing engine and store the new check "
+        "(ok / mismatch / unpriced / credit). The CDRs themselves are not changed.",
+    )
+    p_reprice.add_argument(
+        "--unpriced", action="store_true", help="only CDRs never checked or that could not be priced before"
+    )
+    add_db(p_reprice)
     return parser
 
 
@@ -103,6 +114,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         conf = settings.load(db_url=getattr(args, "db", None))
         if args.command == "price":
             return _price(args, out, err)
+        if args.command == "reprice":
+            return _reprice(args, conf, out, err)
         if args.command == "demo":
             return _demo(args, conf, out, err)
         return _import(args, conf, out, err)
@@ -231,6 +244,34 @@ def _price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"cannot price CDR {cdr.id}: {exc}", file=err)
         return EXIT_REJECTED
     out.write(json.dumps(pricing.as_json(result, cdr), indent=2, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+REPRICE_CHUNK = 2_000  # checks written per transaction
+
+
+def _reprice(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err: TextIO) -> int:
+    with Store.open(conf.db_url) as store:
+        known = pricing.TariffIndex(store.tariffs())
+        counts: dict[str, int] = dict.fromkeys(model.PRICE_STATUSES, 0)
+        pending: list[tuple[tuple[str, str, str], model.PriceCheck]] = []
+        with tqdm(total=store.count_cdrs(), unit="cdr", desc="reprice", file=err, disable=None) as bar:
+            for cdr in store.iter_cdrs(unpriced_only=args.unpriced):
+                check = pricing.check(cdr, known)
+                counts[check.status] += 1
+                pending.append((cdr.key, check))
+                if len(pending) >= REPRICE_CHUNK:
+                    store.set_price_checks(pending)
+                    bar.update(len(pending))
+                    pending = []
+            store.set_price_checks(pending)
+            bar.update(len(pending))
+    total = sum(counts.values())
+    print(
+        f"repriced {total} CDRs: {counts[model.PRICE_OK]} ok, {counts[model.PRICE_MISMATCH]} price mismatches, "
+        f"{counts[model.PRICE_UNPRICED]} could not be priced, {counts[model.PRICE_CREDIT]} credit CDRs",
+        file=out,
+    )
     return EXIT_OK
 
 

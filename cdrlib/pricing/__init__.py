@@ -70,11 +70,20 @@ def price_cdr(
     zone = time_zone or cdr.time_zone
     if not zone:
         raise UnpriceableError("the CDR's time zone is not known")
+    tariffs = _index(known).for_cdr(cdr)
+    if not tariffs:
+        named = sorted({p.tariff_id for p in cdr.charging_periods if p.tariff_id})
+        if named:
+            raise UnpriceableError(
+                f"the CDR carries no tariff and the tariff it names ({', '.join(named)}) is not known: "
+                "import that tariff, then run 'python -m cdrlib reprice'"
+            )
+        raise UnpriceableError("the CDR carries no tariff and its charging periods name none")
     return price(
         cdr.start_date_time,
         cdr.end_date_time,
         cdr.charging_periods,
-        _index(known).for_cdr(cdr),
+        tariffs,
         zone,
         currency=cdr.currency,
     )

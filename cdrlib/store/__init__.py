@@ -754,6 +754,29 @@ class Store:
         _bulk_insert(conn, s.cdr_tariff, ("cdr_pk", "seq", "tariff_pk"), link_rows)
         return AddResult(len(fresh), duplicates, conflict_positions=tuple(conflicts))
 
+    def set_price_checks(self, checks: Sequence[tuple[tuple[str, str, str], model.PriceCheck]]) -> None:
+        """Store new price checks, by CDR key, in one transaction (``python -m cdrlib reprice``)."""
+        if not checks:
+            return
+        c = s.cdr
+        names = [col.name for col in s.PRICE_CHECK_COLUMNS if col.name != "tariff_id"]
+        stmt = (
+            sa.update(c)
+            .where(
+                c.c.country_code == sa.bindparam("k_country"),
+                c.c.party_id == sa.bindparam("k_party"),
+                c.c.cdr_id == sa.bindparam("k_id"),
+            )
+            .values({name: sa.bindparam(f"v_{name}") for name in names})
+        )
+        rows = []
+        for (country_code, party_id, cdr_id), check in checks:
+            row = {"k_country": country_code, "k_party": party_id, "k_id": cdr_id}
+            row.update({f"v_{n}": v for n, v in zip(names, _check_values(check), strict=True)})
+            rows.append(row)
+        with self.engine.begin() as conn:
+            conn.execute(stmt, rows)
+
     def count_cdrs(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(s.cdr)).scalar_one()
@@ -771,11 +794,15 @@ class Store:
         created_to: dt.datetime | None = None,
         where: Any = None,
         chunk_size: int = 5_000,
+        unpriced_only: bool = False,
     ) -> Iterator[model.Cdr]:
         """CDRs (oldest created first) with their periods and tariffs, a chunk of queries at a time:
-        a few queries per ``chunk_size`` CDRs, never one per CDR. ``created_to`` is exclusive."""
+        a few queries per ``chunk_size`` CDRs, never one per CDR. ``created_to`` is exclusive.
+        ``unpriced_only``: only CDRs without a price check or that could not be priced."""
         c = s.cdr
         q = sa.select(c).order_by(c.c.created_at, c.c.pk)
+        if unpriced_only:
+            q = q.where(sa.or_(c.c.price_status.is_(None), c.c.price_status == model.PRICE_UNPRICED))
         if created_from is not None:
             q = q.where(c.c.created_at >= created_from)
         if created_to is not None:
