@@ -74,8 +74,14 @@ class Line:
     volume: Decimal
     billed_volume: Decimal
     step_extra: Decimal
-    cost: Amount
     category: str | None  # the CDR total it counts towards; None for a free line
+    _excl: Decimal = Decimal(0)  # the cost excl. VAT x 3600 (exact)
+    _incl: Decimal | None = Decimal(0)  # the cost incl. VAT x 360000 (exact); None: no VAT known
+
+    @property
+    def cost(self) -> Amount:
+        """The line's cost, rounded half up to 4 decimals (computed when read: the totals do not need it)."""
+        return Amount(_round(self._excl, _S), None if self._incl is None else _round(self._incl, _VAT_S))
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,17 +263,17 @@ def _facts(
     ``energy_before``: kWh charged before this period."""
     at = period.start_date_time
     elapsed = Decimal((at - start) // _MICROSECOND) / 1_000_000
-    dims = period.dimensions()
     if tariff.local:
         local = at.astimezone(zone)
         clock = local.hour * 3600 + local.minute * 60 + local.second
-        return Facts(clock, local.date(), local.weekday(), elapsed, energy_before, dims, index)
-    return Facts(0, _EPOCH, 0, elapsed, energy_before, dims, index)
+        return Facts(clock, local.date(), local.weekday(), elapsed, energy_before, period, index)
+    return Facts(0, _EPOCH, 0, elapsed, energy_before, period, index)
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)
 _EPOCH = dt.date(1970, 1, 1)
-_NO_FACTS = Facts(0, _EPOCH, 0, _ZERO, _ZERO, {}, 0)  # for a tariff without restrictions: never read
+# For a tariff without restrictions: never read.
+_NO_FACTS = Facts(0, _EPOCH, 0, _ZERO, _ZERO, model.ChargingPeriod(dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), 0)
 
 
 def _step_energy(lines: list[_Open]) -> None:
@@ -345,7 +351,7 @@ def _numerator(line: _Open) -> Decimal:
 
 
 _Z4 = Decimal("0.0000")
-_FREE = Amount(_Z4, _Z4)
+_NOTHING = Amount(_Z4, _Z4)
 
 
 def _round(numerator: Decimal, denominator: Decimal) -> Decimal:
@@ -368,7 +374,7 @@ def _totals(
         c = line.component
         if c is None:
             done.append(Line(line.period, line.dimension, line.tariff_id, None, None, None, None, None,
-                             line.volume, line.volume, _ZERO, _FREE, None))
+                             line.volume, line.volume, _ZERO, None))
             continue
         num = _numerator(line)
         slot = c.slot
@@ -382,8 +388,7 @@ def _totals(
         excl[slot] += num
         done.append(Line(
             line.period, line.dimension, line.tariff_id, c.element, c.type, c.price, c.vat, c.step_size,
-            line.volume, line.volume + line.extra, line.extra,
-            Amount(_round(num, _S), None if num_incl is None else _round(num_incl, _VAT_S)), c.category,
+            line.volume, line.volume + line.extra, line.extra, c.category, num, num_incl,
         ))
 
     total_excl = sum(excl, _ZERO)
@@ -409,6 +414,8 @@ def _totals(
 
     def amount(category: str) -> Amount:
         slot = CATEGORIES.index(category)
+        if not excl[slot] and vat_known[slot]:
+            return _NOTHING
         return Amount(_round(excl[slot], _S), _round(incl[slot], _VAT_S) if vat_known[slot] else None)
 
     return Pricing(

@@ -69,7 +69,7 @@ class Facts:
     weekday: int  # 0 = Monday, local
     elapsed: Decimal  # seconds since the session start
     energy_before: Decimal  # kWh charged in the session before this period
-    dims: dict[str, Decimal]  # the period's dimensions
+    charging_period: model.ChargingPeriod  # its power and current dimensions
     period: int  # index, for messages
 
 
@@ -144,8 +144,8 @@ def _in_range(f: Facts, low_dim: str, high_dim: str, low: Decimal | None, high: 
     against its MAX_ dimension (exclusive); where the period gives only one of the two, that one serves
     both. A period with neither cannot be tested: the CDR cannot be priced, rather than priced wrong.
     """
-    lo = f.dims.get(low_dim)
-    hi = f.dims.get(high_dim)
+    lo = getattr(f.charging_period, low_dim.lower())
+    hi = getattr(f.charging_period, high_dim.lower())
     if lo is None and hi is None:
         raise UnpriceableError(
             f"charging period {f.period + 1} has no {low_dim} / {high_dim}, but the tariff restricts the {what}"
