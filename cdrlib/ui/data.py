@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from cdrlib import analytics, model, period
+from cdrlib import analytics, costs, model, period, pricing
 from cdrlib.period import Period
 from cdrlib.store import SessionFilter, Store, views
 from cdrlib.ui.context import PageContext, filter_key
@@ -107,3 +107,65 @@ def import_batches(url: str) -> list[views.ImportBatch]:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def rejections(url: str, batch_pk: int) -> list[views.Rejection]:
     return views.rejections(store(url), batch_pk)
+
+
+# ---------------------------------------------------------------------- costs and tariffs
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def price_checks(ctx: PageContext, within: Period) -> costs.PriceChecks:
+    return costs.PriceChecks.from_frame(costs.price_checks(sessions(ctx, within).lazy()).collect())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def component_trend(ctx: PageContext, within: Period, grain: analytics.Grain, currency: str) -> pl.DataFrame:
+    lf = sessions(ctx, within).lazy()
+    return costs.component_trend(lf, within.tz, grain, within.first, within.last, currency).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def component_split(ctx: PageContext, within: Period, by: costs.SplitBy, currency: str) -> pl.DataFrame:
+    return costs.component_split(sessions(ctx, within).lazy(), by, currency).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def price_per_kwh(ctx: PageContext, within: Period, currency: str) -> pl.DataFrame:
+    return costs.price_per_kwh(sessions(ctx, within).lazy(), currency).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def price_spread(ctx: PageContext, within: Period, currency: str) -> costs.PriceSpread:
+    return costs.PriceSpread.from_frame(costs.price_spread(price_per_kwh(ctx, within, currency).lazy()).collect())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading price issues…", hash_funcs=_HASH)
+def price_issues(ctx: PageContext, within: Period) -> pl.DataFrame:
+    """The mismatched and unpriced CDRs of sessions started in ``within`` (`ISSUE_COLUMNS`, newest
+    first), with the differences of `costs.issue_differences`."""
+    start, end = within.bounds()
+    return costs.issue_differences(ctx.store.price_issues(start, end, ctx.flt).lazy()).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def found_cdrs(url: str, text: str) -> pl.DataFrame:
+    """`Store.find_cdrs`: the CDRs whose id starts with ``text`` or whose session id, token uid,
+    contract id or location id is ``text`` (`FOUND_COLUMNS`, newest first)."""
+    return store(url).find_cdrs(text)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def cdr(url: str, country_code: str, party_id: str, cdr_id: str) -> model.Cdr | None:
+    """One CDR with its charging periods and tariffs; None when it is not stored."""
+    return store(url).get_cdr(country_code, party_id, cdr_id)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def tariff_index(url: str) -> pricing.TariffIndex:
+    """Every stored tariff version, indexed for the pricing engine."""
+    return pricing.TariffIndex(store(url).tariffs())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Pricing the CDR…")
+def repriced(url: str, country_code: str, party_id: str, cdr_id: str) -> pricing.Pricing | None:
+    """The pricing engine's recomputation of a stored CDR (None when it is not stored). Raises
+    `UnpriceableError` with the reason when the engine cannot price it (a credit CDR, for one)."""
+    found = cdr(url, country_code, party_id, cdr_id)
+    return None if found is None else pricing.price_cdr(found, tariff_index(url))

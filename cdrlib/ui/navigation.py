@@ -41,6 +41,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview", default=True),
+    PageSpec("pages/costs.py", "Costs & tariffs", ":material/euro:", "costs"),
+    PageSpec("pages/cdr.py", "CDR explorer", ":material/manage_search:", "cdr"),
     PageSpec("pages/imports.py", "Imports", ":material/upload_file:", "imports"),
 )
 

@@ -118,9 +118,10 @@ def assert_frame(page: Page, title: str) -> None:
     links = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
     assert links == [p.title for p in navigation.PAGES], links
     widget_labels = page.get_by_test_id("stSidebar").get_by_test_id("stWidgetLabel")
-    expect(widget_labels.filter(has_text=FILTER_LABELS[-1])).to_be_visible(timeout=UI_TIMEOUT_MS)
-    shown = [t.strip() for t in widget_labels.all_inner_texts()]
-    assert all(label in shown for label in FILTER_LABELS), shown
+    # Polled: the filters are drawn one by one, and the last may be visible before the others.
+    for label in FILTER_LABELS:
+        exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+        expect(widget_labels.filter(has_text=exact)).to_have_count(1, timeout=UI_TIMEOUT_MS)
     expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
