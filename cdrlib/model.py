@@ -29,9 +29,22 @@ def to_e4(value: Decimal | int | None) -> int | None:
     """An exact decimal as an integer of 1/10,000, rounded half up beyond 4 decimals."""
     if value is None:
         return None
+    # Memoized: the write path converts ~30 numbers per CDR, and amounts repeat a lot (a dict lookup
+    # is a sixth of the conversion). Equal decimals (5.5 and 5.5000) have one value, so sharing is safe.
+    found = _E4_MEMO.get(value)
+    if found is not None:
+        return found
+    if len(_E4_MEMO) >= _E4_MEMO_MAX:
+        _E4_MEMO.clear()
     scaled = Decimal(value).scaleb(E4_PLACES)
     whole = int(scaled)
-    return whole if whole == scaled else int(scaled.to_integral_value(rounding=ROUND_HALF_UP))
+    result = whole if whole == scaled else int(scaled.to_integral_value(rounding=ROUND_HALF_UP))
+    _E4_MEMO[value] = result
+    return result
+
+
+_E4_MEMO: dict[Decimal | int, int] = {}
+_E4_MEMO_MAX = 100_000  # entries (a few MiB), then it starts again
 
 
 @overload
