@@ -100,6 +100,15 @@ PRICE_MISMATCH = "mismatch"  # it differs by more than 0.01 in either figure
 PRICE_UNPRICED = "unpriced"  # the engine cannot price it; ``reason`` says why
 PRICE_CREDIT = "credit"  # a credit CDR: not re-priced (pricing.md rule 10)
 PRICE_STATUSES = (PRICE_OK, PRICE_MISMATCH, PRICE_UNPRICED, PRICE_CREDIT)
+# The cost totals of a CDR (OCPI 2.2.1 mod_cdrs) that `PriceCheck` recomputes, in its field order.
+PRICE_TOTALS = (
+    "total_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_fixed_cost",
+    "total_reservation_cost",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,14 +152,7 @@ def _amount_json(amount: Amount | model.Price | None) -> dict[str, str | None] |
     return {"excl_vat": _e4(amount.excl_vat), "incl_vat": _e4(amount.incl_vat)}
 
 
-TOTALS = (
-    "total_cost",
-    "total_energy_cost",
-    "total_time_cost",
-    "total_parking_cost",
-    "total_fixed_cost",
-    "total_reservation_cost",
-)
+TOTALS = model.PRICE_TOTALS
 VOLUMES = ("total_energy", "total_time", "total_parking_time")
 
 

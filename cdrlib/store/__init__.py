@@ -865,15 +865,8 @@ class Store:
         One range query on ``ix_cdr_start``; the filters are SQL conditions.
         """
         c = s.cdr
-        # Instants are read as raw integers (no per-value type processing): the frame converts in bulk.
-        cols = [
-            sa.type_coerce(c.c[_SESSION_SELECT[name]], sa.BigInteger).label(name)
-            if name in _SESSION_SELECT
-            else c.c[name]
-            for name in SESSION_COLUMNS
-        ]
         q = (
-            sa.select(*cols)
+            sa.select(*_frame_columns(SESSION_COLUMNS))
             .where(c.c.start_date_time >= start, c.c.start_date_time < end)
             .order_by(c.c.start_date_time, c.c.pk)
         )
@@ -893,12 +886,8 @@ class Store:
         """CDRs of sessions started in [start, end) whose price check is a mismatch or unpriced, newest
         first, at most ``limit`` (`ISSUE_COLUMNS`)."""
         c = s.cdr
-        cols = [
-            sa.type_coerce(c.c.start_date_time, sa.BigInteger).label(name) if name == "start_us" else c.c[name]
-            for name in ISSUE_COLUMNS
-        ]
         q = (
-            sa.select(*cols)
+            sa.select(*_frame_columns(ISSUE_COLUMNS))
             .where(
                 c.c.price_status.in_([model.PRICE_MISMATCH, model.PRICE_UNPRICED]),
                 c.c.start_date_time >= start,
@@ -918,12 +907,8 @@ class Store:
         if not text:
             return pl.DataFrame(schema=FOUND_COLUMNS)
         c = s.cdr
-        cols = [
-            sa.type_coerce(c.c.start_date_time, sa.BigInteger).label(name) if name == "start_us" else c.c[name]
-            for name in FOUND_COLUMNS
-        ]
         q = (
-            sa.select(*cols)
+            sa.select(*_frame_columns(FOUND_COLUMNS))
             .where(
                 sa.or_(
                     c.c.cdr_id.startswith(text, autoescape=True),
@@ -959,6 +944,16 @@ class Store:
             "locations": [(lid, f"{name} ({lid})" if name else lid) for lid, name in locations],
             "emps": [(e, f"{emp_names[e]} ({e})" if e in emp_names else e) for e in emps],
         }
+
+
+def _frame_columns(names: Iterable[str]) -> list[Any]:
+    """The `schema.cdr` columns of a frame's ``names``; instants (``*_us``) are read as raw integers (no
+    per-value type processing): the frame converts in bulk."""
+    c = s.cdr
+    return [
+        sa.type_coerce(c.c[_SESSION_SELECT[name]], sa.BigInteger).label(name) if name in _SESSION_SELECT else c.c[name]
+        for name in names
+    ]
 
 
 def _filtered(q: Any, flt: SessionFilter) -> Any:

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from cdrlib import model
+
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -164,14 +166,7 @@ rejection = Table(
 
 # Columns added after the first release; `Store.open` adds them to an older store (all nullable: a CDR
 # stored before has no price check until `python -m cdrlib reprice`).
-CALC_PRICES = (
-    "total_cost",
-    "total_energy_cost",
-    "total_time_cost",
-    "total_parking_cost",
-    "total_fixed_cost",
-    "total_reservation_cost",
-)
+CALC_PRICES = model.PRICE_TOTALS
 PRICE_CHECK_COLUMNS = (
     Column("tariff_id", Text),  # the tariff of the first charging period (else the first carried)
     Column("price_status", Text),  # model.PRICE_STATUSES; NULL: not checked

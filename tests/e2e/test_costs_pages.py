@@ -7,12 +7,7 @@ The store holds the known dataset plus tariff T1 and the checked CDRs of `tests.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +18,12 @@ from tests.e2e.test_deep_link import (
     CHROMIUM,
     CHROMIUM_ARGS,
     FILTER_LABELS,
-    ROOT,
     SHOTS,
-    START_TIMEOUT_S,
     UI_TIMEOUT_MS,
     Server,
     assert_frame,
+    running_app,
 )
-from tests.e2e.test_deep_link import _free_port as free_port
 from tests.ui.dataset import fill
 from tests.ui.test_costs_page import add_priced
 
@@ -45,39 +38,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
     db_url = f"sqlite:///{tmp_path / 'cdrs.db'}"
     fill(db_url)
     add_priced(db_url)
-    port = free_port()
-    log = tmp_path / "streamlit.log"
-    env = {**os.environ, "CDR_DB_URL": db_url, "CDR_REPORTING_TZ": "Europe/Amsterdam"}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield Server(base, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with running_app(db_url, tmp_path / "streamlit.log") as server:
+        yield server
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Screenshots go to ``/tmp/cdr-dashboard-*.png`` for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -56,13 +57,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A fresh ``streamlit run app.py`` on a free port over a store with the known dataset."""
-    db_url = f"sqlite:///{tmp_path / 'cdrs.db'}"
-    fill(db_url)
+@contextlib.contextmanager
+def running_app(db_url: str, log: Path) -> Iterator[Server]:
+    """``streamlit run app.py`` on a free port over the store at ``db_url``, until the block ends."""
     port = _free_port()
-    log = tmp_path / "streamlit.log"
     env = {**os.environ, "CDR_DB_URL": db_url, "CDR_REPORTING_TZ": "Europe/Amsterdam"}
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -94,6 +92,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A fresh ``streamlit run app.py`` on a free port over a store with the known dataset."""
+    db_url = f"sqlite:///{tmp_path / 'cdrs.db'}"
+    fill(db_url)
+    with running_app(db_url, tmp_path / "streamlit.log") as server:
+        yield server
 
 
 @pytest.fixture
