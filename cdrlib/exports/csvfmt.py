@@ -1,0 +1,174 @@
+"""How every export writes its CSV (spec/exports.md, "CSV dialects"): the dialects, the cell formats as
+polars expressions (so that a million rows are formatted column by column, not cell by cell), the
+spreadsheet-safety rule and the file names inside a ZIP.
+
+The formats take the store's raw columns: amounts, kWh and hours as integers of 1/10,000 (``_e4``),
+instants as microseconds since the epoch (``_us``). Every cell is turned into text here; the CSV writer
+then only quotes (RFC 4180: a field holding the delimiter, a quote or a line break) and joins.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+
+from cdrlib.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """One CSV dialect of spec/exports.md."""
+
+    name: str
+    delimiter: str
+    decimal_mark: str
+    bom: bool
+    line_end: str
+    purpose: str
+
+
+DIALECTS: dict[str, Dialect] = {
+    d.name: d
+    for d in (
+        Dialect("excel", ",", ".", True, "\r\n", "Excel in English locales, most systems"),
+        Dialect("excel-eu", ";", ",", True, "\r\n", "Excel in Dutch/German/French locales"),
+        Dialect("plain", ",", ".", False, "\n", "scripts and other systems"),
+    )
+}
+DEFAULT_DIALECT = "excel"
+BOM = "\ufeff".encode()
+
+
+def dialect(name: str) -> Dialect:
+    """The dialect called ``name``; a clear `ConfigError` naming the choices otherwise."""
+    try:
+        return DIALECTS[name]
+    except KeyError:
+        raise ConfigError(f"unknown CSV dialect {name!r}: choose one of {', '.join(DIALECTS)}") from None
+
+
+# ------------------------------------------------------------------------------------------ numbers
+def fixed(column: str | pl.Expr, places: int, d: Dialect) -> pl.Expr:
+    """An ``_e4`` integer as a decimal text with ``places`` (0-4) decimals, rounded half away from zero
+    (so a credit rounds exactly like the CDR it negates); never thousands separators or exponents."""
+    if not 0 <= places <= 4:
+        raise ValueError(f"places must be 0..4, not {places}")
+    value = pl.col(column) if isinstance(column, str) else column
+    unit = 10 ** (4 - places)
+    magnitude = value.abs()
+    if unit > 1:
+        magnitude = (magnitude + unit // 2) // unit
+    sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    if places == 0:
+        return pl.when(value.is_null()).then(None).otherwise(pl.concat_str(sign, magnitude.cast(pl.String)))
+    scale = 10**places
+    whole = (magnitude // scale).cast(pl.String)
+    fraction = (magnitude % scale).cast(pl.String).str.zfill(places)
+    # A value that rounds to zero keeps no minus sign ("-0.00" reads as an error in a ledger).
+    sign = pl.when(magnitude == 0).then(pl.lit("")).otherwise(sign)
+    return pl.concat_str(sign, whole, pl.lit(d.decimal_mark), fraction)
+
+
+def money(column: str | pl.Expr, d: Dialect) -> pl.Expr:
+    """An amount to the cent (2 decimals, half away from zero)."""
+    return fixed(column, 2, d)
+
+
+# ------------------------------------------------------------------------------------------ instants
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
+_LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
+
+
+def utc_text(column: str) -> pl.Expr:
+    """Microseconds since the epoch as ``YYYY-MM-DDTHH:MM:SS+00:00`` (UTC; fractions of a second dropped)."""
+    return pl.from_epoch(pl.col(column), time_unit="us").dt.strftime(_UTC_FORMAT)
+
+
+def local_text(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
+    """Microseconds since the epoch in each row's own IANA zone, with its offset
+    (``2025-10-26T02:30:00+01:00``): one conversion per zone present (``zones``), not per row."""
+    instant = pl.from_epoch(pl.col(column), time_unit="us").dt.replace_time_zone("UTC")
+    expr: pl.Expr | None = None
+    for zone in sorted(set(zones)):
+        text = instant.dt.convert_time_zone(zone).dt.strftime(_LOCAL_FORMAT)
+        expr = (pl.when(pl.col(zone_column) == zone) if expr is None else expr.when(pl.col(zone_column) == zone)).then(
+            text
+        )
+    if expr is None:
+        return pl.lit(None, dtype=pl.String)
+    return expr.otherwise(None)
+
+
+def duration_text(start: str, end: str) -> pl.Expr:
+    """``end - start`` as ``H:MM:SS``, hours not wrapped at 24 (``27:03:09``)."""
+    seconds = (pl.col(end) - pl.col(start)) // 1_000_000
+    return pl.concat_str(
+        (seconds // 3600).cast(pl.String),
+        pl.lit(":"),
+        (seconds % 3600 // 60).cast(pl.String).str.zfill(2),
+        pl.lit(":"),
+        (seconds % 60).cast(pl.String).str.zfill(2),
+    )
+
+
+# ------------------------------------------------------------------------------------------ text
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def safe_text(column: str | pl.Expr) -> pl.Expr:
+    """Spreadsheet safety: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+    would run as a formula in Excel; it is written with a leading ``'``. Numbers never pass here."""
+    value = pl.col(column) if isinstance(column, str) else column
+    return pl.when(value.str.contains(_FORMULA_START)).then(pl.concat_str(pl.lit("'"), value)).otherwise(value)
+
+
+# ------------------------------------------------------------------------------------------ writing
+def to_csv(frame: pl.DataFrame, d: Dialect) -> bytes:
+    """The CSV file of ``frame`` (every column already text; null = empty cell), header first."""
+    buffer = io.BytesIO()
+    if d.bom:
+        buffer.write(BOM)
+    # An empty text is an empty cell, like an unknown value (polars would write "" for it).
+    text = pl.col(pl.String)
+    frame = frame.with_columns(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).name.keep())
+    frame.write_csv(
+        buffer,
+        separator=d.delimiter,
+        line_terminator=d.line_end,
+        quote_style="necessary",
+        null_value="",
+        include_header=True,
+    )
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------------------ file names
+_NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def file_stem(identifier: str) -> str:
+    """An id as a file name inside a ZIP: only ``A-Z a-z 0-9 _ - .``, anything else becomes ``_``."""
+    stem = _NOT_ALLOWED.sub("_", identifier)
+    return stem if stem.strip(".") else "_" * max(1, len(stem))  # never "", "." or ".."
+
+
+def file_names(identifiers: Iterable[str], suffix: str, taken: Iterable[str] = ()) -> dict[str, str]:
+    """A distinct file name per id (``<stem><suffix>``): two ids that map to the same name (also when
+    they differ only in case, for case-insensitive file systems) get ``_2``, ``_3``... instead of
+    overwriting each other. ``taken``: names already used in the same ZIP."""
+    used = {name.casefold() for name in taken}
+    names: dict[str, str] = {}
+    for identifier in sorted(set(identifiers)):
+        stem = file_stem(identifier)
+        name = f"{stem}{suffix}"
+        n = 1
+        while name.casefold() in used:
+            n += 1
+            name = f"{stem}_{n}{suffix}"
+        used.add(name.casefold())
+        names[identifier] = name
+    return names
