@@ -15,12 +15,15 @@ import json
 import sys
 import zoneinfo
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from tqdm import tqdm
 
-from cdrlib import demo, enrich, importer, model, pricing, settings
+from cdrlib import demo, enrich, exports, importer, model, pricing, settings
 from cdrlib.errors import CdrError, ConfigError, InputFileError, StoreError, UnpriceableError, ValidationError
+from cdrlib.exports import csvfmt
+from cdrlib.exports import data as export_data
 from cdrlib.ocpi import reader, records
 from cdrlib.store import Store
 
@@ -34,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Environment: CDR_DB_URL (store URL, default sqlite:///data/cdrs.db), "
         "CDR_REPORTING_TZ (default Europe/Amsterdam), CDR_OWN_PARTIES (e.g. NLXCP,BEXCP).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,import,price,reprice}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,import,price,reprice,export}")
 
     def add_db(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: $CDR_DB_URL or data/cdrs.db)")
@@ -99,6 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--unpriced", action="store_true", help="only CDRs never checked or that could not be priced before"
     )
     add_db(p_reprice)
+
+    p_export = sub.add_parser(
+        "export",
+        help="write a monthly export file for a period of CDR creation dates",
+        description="Write one export for the CDRs created on the days --from .. --to (both included, in "
+        "CDR_REPORTING_TZ). The file gets the spec's name in the current folder unless -o is given. An empty "
+        "period gives empty files, not an error.",
+    )
+    p_export.add_argument("format", choices=sorted(exports.FORMATS), help="the export format")
+    p_export.add_argument("--from", dest="first", type=_date, required=True, metavar="YYYY-MM-DD")
+    p_export.add_argument("--to", dest="last", type=_date, required=True, metavar="YYYY-MM-DD")
+    p_export.add_argument(
+        "--dialect", choices=list(csvfmt.DIALECTS), default=csvfmt.DEFAULT_DIALECT, help="CSV dialect (default excel)"
+    )
+    p_export.add_argument("-o", "--output", metavar="PATH", help="file or folder to write to (default: .)")
+    add_db(p_export)
     return parser
 
 
@@ -116,6 +135,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             return _price(args, out, err)
         if args.command == "reprice":
             return _reprice(args, conf, out, err)
+        if args.command == "export":
+            return _export(args, conf, out)
         if args.command == "demo":
             return _demo(args, conf, out, err)
         return _import(args, conf, out, err)
@@ -244,6 +265,29 @@ def _price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"cannot price CDR {cdr.id}: {exc}", file=err)
         return EXIT_REJECTED
     out.write(json.dumps(pricing.as_json(result, cdr), indent=2, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, conf: settings.Settings, out: TextIO) -> int:
+    if args.first > args.last:
+        raise ConfigError(f"--from {args.first} is after --to {args.last}")
+    fmt = exports.FORMATS[args.format]
+    with Store.open(conf.db_url) as store:
+        data = export_data.read(store, args.first, args.last, conf.reporting_tz)
+    payload = fmt.build(data, csvfmt.dialect(args.dialect))
+    target = Path(args.output or ".")
+    if target.is_dir():
+        target = target / fmt.file_name(data)
+    try:
+        target.write_bytes(payload)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    cdrs = data.cdrs
+    print(f"wrote {target} ({len(payload):,} bytes): {cdrs.height} CDRs created {data.first} .. {data.last}", file=out)
+    roamed = cdrs.filter(cdrs["roamed"])
+    for emp, count in sorted(roamed.group_by("emp_id").len().iter_rows(), key=lambda r: str(r[0])):
+        print(f"  {emp or 'unknown EMP'}: {count} roamed CDRs", file=out)
+    print(f"  not roamed: {cdrs.height - roamed.height} CDRs", file=out)
     return EXIT_OK
 
 

@@ -31,6 +31,7 @@ from cdrlib.store import schema as s
 from cdrlib.store.schema import to_micros
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "FOUND_COLUMNS",
     "ISSUE_COLUMNS",
     "SESSION_COLUMNS",
@@ -223,6 +224,74 @@ FOUND_COLUMNS: dict[str, pl.DataType] = {
     "price_status": pl.String(),
 }
 MAX_FOUND = 200  # rows `find_cdrs` returns at most
+
+# `Store.export_frame`: what the exports need of each CDR, raw (``_e4`` integers, epoch microseconds).
+EXPORT_COLUMNS: dict[str, pl.DataType] = {
+    "pk": pl.Int64(),
+    "country_code": pl.String(),
+    "party_id": pl.String(),
+    "cdr_id": pl.String(),
+    "start_us": pl.Int64(),
+    "end_us": pl.Int64(),
+    "created_us": pl.Int64(),
+    "time_zone": pl.String(),
+    "session_id": pl.String(),
+    "token_country_code": pl.String(),
+    "token_party_id": pl.String(),
+    "token_uid": pl.String(),
+    "token_type": pl.String(),
+    "token_contract_id": pl.String(),
+    "auth_method": pl.String(),
+    "location_id": pl.String(),
+    "location_name": pl.String(),
+    "location_address": pl.String(),
+    "location_city": pl.String(),
+    "location_postal_code": pl.String(),
+    "location_country": pl.String(),
+    "location_latitude": pl.String(),
+    "location_longitude": pl.String(),
+    "evse_uid": pl.String(),
+    "evse_id": pl.String(),
+    "connector_id": pl.String(),
+    "connector_standard": pl.String(),
+    "connector_power_type": pl.String(),
+    "meter_id": pl.String(),
+    "currency": pl.String(),
+    "total_cost_excl_e4": pl.Int64(),
+    "total_cost_incl_e4": pl.Int64(),
+    "total_energy_e4": pl.Int64(),
+    "total_time_e4": pl.Int64(),
+    "total_parking_time_e4": pl.Int64(),
+    "total_energy_cost_excl_e4": pl.Int64(),
+    "total_time_cost_excl_e4": pl.Int64(),
+    "total_parking_cost_excl_e4": pl.Int64(),
+    "total_fixed_cost_excl_e4": pl.Int64(),
+    "calc_total_energy_cost_excl_e4": pl.Int64(),
+    "calc_total_time_cost_excl_e4": pl.Int64(),
+    "calc_total_parking_cost_excl_e4": pl.Int64(),
+    "calc_total_fixed_cost_excl_e4": pl.Int64(),
+    "credit": pl.Boolean(),
+    "credit_reference_id": pl.String(),
+    "ou_code": pl.String(),
+    "location_ou_code": pl.String(),
+    "meter_start": pl.Int64(),
+    "meter_stop": pl.Int64(),
+    "roamed": pl.Boolean(),
+    "emp_id": pl.String(),
+    "tariff_id": pl.String(),
+}
+_EXPORT_BOOLEANS = [n for n, t in EXPORT_COLUMNS.items() if t == pl.Boolean()]
+_EXPORT_READ_SCHEMA = {n: pl.Int64() if n in _EXPORT_BOOLEANS else t for n, t in EXPORT_COLUMNS.items()}
+# `Store.tariff_versions`: every stored tariff version.
+TARIFF_COLUMNS: dict[str, pl.DataType] = {
+    "tariff_pk": pl.Int64(),
+    "tariff_id": pl.String(),
+    "type": pl.String(),
+    "currency": pl.String(),
+    "valid_from_us": pl.Int64(),
+    "valid_until_us": pl.Int64(),
+    "document": pl.String(),
+}
 _SESSION_BOOLEANS = [n for n, t in SESSION_COLUMNS.items() if t == pl.Boolean()]
 _SESSION_READ_SCHEMA = {n: pl.Int64() if n in _SESSION_BOOLEANS else t for n, t in SESSION_COLUMNS.items()}
 _SESSION_SELECT = {
@@ -230,6 +299,7 @@ _SESSION_SELECT = {
     "end_us": "end_date_time",
     "created_us": "created_at",
 }
+_TARIFF_SELECT = {"tariff_pk": "pk", "valid_from_us": "start_date_time", "valid_until_us": "end_date_time"}
 
 
 class Store:
@@ -899,6 +969,49 @@ class Store:
         with self.engine.connect() as conn:
             rows = [tuple(r) for r in conn.execute(_filtered(q, flt)).all()]
         return pl.DataFrame(rows, schema=ISSUE_COLUMNS, orient="row")
+
+    def export_frame(self, created_from: dt.datetime, created_to: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The CDRs created in [created_from, created_to), one row each (`EXPORT_COLUMNS`), ordered by
+        creation, and the tariff versions they carry (``cdr_pk``, ``seq``, ``tariff_pk``): the one read
+        every export is built from. Two range queries on ``ix_cdr_created_at``, raw cursor tuples."""
+        c = s.cdr
+        q = (
+            sa.select(*_frame_columns(EXPORT_COLUMNS))
+            .where(c.c.created_at >= created_from, c.c.created_at < created_to)
+            .order_by(c.c.created_at, c.c.pk)
+        )
+        ct = s.cdr_tariff
+        links_q = (
+            sa.select(ct.c.cdr_pk, ct.c.seq, ct.c.tariff_pk)
+            .join_from(ct, c, c.c.pk == ct.c.cdr_pk)
+            .where(c.c.created_at >= created_from, c.c.created_at < created_to)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execute(q)
+            rows = result.cursor.fetchall()
+            result.close()
+            result = conn.execute(links_q)
+            links = result.cursor.fetchall()
+            result.close()
+        frame = pl.DataFrame(rows, schema=_EXPORT_READ_SCHEMA, orient="row")
+        frame = frame.with_columns(pl.col(_EXPORT_BOOLEANS).cast(pl.Boolean))
+        link_frame = pl.DataFrame(
+            links, schema={"cdr_pk": pl.Int64(), "seq": pl.Int64(), "tariff_pk": pl.Int64()}, orient="row"
+        )
+        return frame, link_frame
+
+    def tariff_versions(self) -> pl.DataFrame:
+        """Every stored tariff version (`TARIFF_COLUMNS`), oldest first."""
+        t = s.tariff
+        cols = [
+            sa.type_coerce(t.c[_TARIFF_SELECT[n]], sa.BigInteger).label(n)
+            if n in ("valid_from_us", "valid_until_us")
+            else (t.c.pk.label(n) if n == "tariff_pk" else t.c[n])
+            for n in TARIFF_COLUMNS
+        ]
+        with self.engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(sa.select(*cols).order_by(t.c.pk)).all()]
+        return pl.DataFrame(rows, schema=TARIFF_COLUMNS, orient="row")
 
     def find_cdrs(self, text: str, *, limit: int = MAX_FOUND) -> pl.DataFrame:
         """CDRs whose id, session id, token uid, contract id or location id is ``text``, or whose id
