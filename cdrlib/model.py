@@ -11,9 +11,12 @@ where they change the shape (the 2.3.0 `Price` has `before_taxes` and a list of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import overload
+from typing import Protocol, TypeVar, overload
+
+from cdrlib.errors import ValidationError
 
 # OCPI numbers have 4 decimals (OCPI 2.2.1 Types, number). The store keeps them, and its frames hand
 # them up, as exact integers of 1/10,000 ("_e4"): exact sums on every database, no float anywhere.
@@ -398,3 +401,26 @@ class DistributionRule:
     ou_code: str
     name: str
     versions: tuple[DistributionVersion, ...] = field(default_factory=tuple)
+
+
+class _Dated(Protocol):
+    @property
+    def valid_from(self) -> dt.date: ...
+
+
+_D = TypeVar("_D", bound=_Dated)
+
+
+def valid_on(items: Iterable[_D], day: dt.date, what: str) -> _D | None:
+    """Of a history (reimbursement tariffs, payees, distribution versions), the item valid on ``day``:
+    the latest ``valid_from`` <= ``day``; None before the first. The items may come in any order; two
+    from the same date make the history ambiguous and raise `ValidationError` (``what`` names them)."""
+    found: _D | None = None
+    for item in items:
+        if item.valid_from > day:
+            continue
+        if found is not None and item.valid_from == found.valid_from:
+            raise ValidationError(f"two {what} valid from {item.valid_from.isoformat()}", field="valid_from")
+        if found is None or item.valid_from > found.valid_from:
+            found = item
+    return found
