@@ -104,16 +104,6 @@ class Pricing:
     lines: tuple[Line, ...]
     notes: tuple[str, ...]  # session-level adjustments (min_price / max_price), in words
 
-    def cost(self, category: str) -> Amount:
-        """The total of one category (`CATEGORIES`)."""
-        return {
-            CAT_ENERGY: self.total_energy_cost,
-            CAT_TIME: self.total_time_cost,
-            CAT_PARKING: self.total_parking_cost,
-            CAT_FIXED: self.total_fixed_cost,
-            CAT_RESERVATION: self.total_reservation_cost,
-        }[category]
-
 
 class _Open:
     """A line while the session is being priced (mutable until step size is applied)."""

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from cdrlib.store import Store
 from cdrlib.ui import explorer
-from tests.ui.conftest import ROOT, app_test
-from tests.ui.test_costs_page import DEMO_MISMATCH, TARIFF_T1, UNKNOWN_T9, add_priced, make_demo
+from tests.ui.conftest import DEMO_MISMATCH, ROOT, app_test
+from tests.ui.test_costs_page import TARIFF_T1, UNKNOWN_T9, add_priced
 
 EXPLORER = "pages/cdr.py"
 PROMPT = "Type a CDR id (or its beginning), a session id, a token uid, a contract id or a location id."
@@ -27,15 +27,6 @@ def with_tariff(store_url: str) -> str:
     return store_url
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return make_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def demo_url(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("CDR_DB_URL", demo_db)
-    return demo_db
 
 
 def open_explorer(find: str | None = None, cdr: str | None = None) -> AppTest:

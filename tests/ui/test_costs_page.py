@@ -14,11 +14,11 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cdrlib import demo, model, pricing
+from cdrlib import model, pricing
 from cdrlib.store import Store
 from cdrlib.ui import cost_kpi, download
 from tests.factories import make_cdr, utc
-from tests.ui.conftest import ROOT, app_test
+from tests.ui.conftest import DEMO_JUNE_2024, DEMO_MISMATCH, ROOT, app_test
 
 COSTS = "pages/costs.py"
 STATION = "Stationsplein"  # the location name of `make_cdr`
@@ -86,30 +86,6 @@ def add_priced(url: str) -> None:
         assert store.add_cdrs(priced).inserted == 3
 
 
-DEMO_CDRS = 5_000  # enough for one mismatch: a CDR stating a superseded tariff's price
-DEMO_UNTIL = dt.date(2025, 1, 1)
-DEMO_MISMATCH = "XCP-20240603-000010"  # its session started 3 June 2024
-DEMO_JUNE_2024 = ["2024-06-01", "2024-06-30"]
-
-
-def make_demo(folder: Path) -> str:
-    """A small dataset of the demo generator (every tariff, credits, GBP) in ``folder``; its URL."""
-    url = f"sqlite:///{folder / 'demo.db'}"
-    with Store.open(url) as store:
-        demo.generate(store, cdrs=DEMO_CDRS, seed=1, until=DEMO_UNTIL)
-    return url
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return make_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def demo_url(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("CDR_DB_URL", demo_db)
-    monkeypatch.delenv("CDR_REPORTING_TZ", raising=False)
-    return demo_db
 
 
 @pytest.fixture
