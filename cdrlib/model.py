@@ -346,6 +346,15 @@ class Emp:
 
 
 @dataclass(frozen=True, slots=True)
+class Card:
+    """A charge card the CPO knows the OU of (an employer's driver), by its contract id (EMAID)."""
+
+    contract_id: str
+    ou_code: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReimbursementTariff:
     """Per-kWh reimbursement price valid from ``valid_from`` (local date at the location)."""
 

@@ -146,7 +146,7 @@ def generate(
 
 
 def write_master_data(store: Store, plan: sessions.Plan) -> None:
-    """OUs, EMPs, locations, reimbursements and distribution rules: whatever the store lacks.
+    """OUs, EMPs, cards, locations, reimbursements and distribution rules: whatever the store lacks.
 
     Reimbursement configurations are keyed by location and distribution rules by OU: the store
     inserts them blindly, so only those of locations / OUs that have none yet are written.
@@ -159,6 +159,10 @@ def write_master_data(store: Store, plan: sessions.Plan) -> None:
     new_emps = [e for e in catalogue.EMPS if e.id not in known_emps]
     if new_emps:
         store.put_emps(new_emps)
+    known_cards = {c.contract_id.upper() for c in store.cards()}
+    new_cards = [c for c in catalogue.cards() if c.contract_id.upper() not in known_cards]
+    if new_cards:
+        store.put_cards(new_cards)
     updated = dt.datetime.combine(plan.first_day - dt.timedelta(days=30), dt.time(9, 0), dt.UTC)
     known_locations = {(loc.country_code, loc.party_id, loc.id) for loc in store.locations()}
     new_locations = [

@@ -563,6 +563,19 @@ def card(ref: str) -> int:
     return pools.start[source] + int(number)
 
 
+def cards() -> list[model.Card]:
+    """Acme's fleet cards (NLTNM cards 0 .. ACME_FLEET_CARDS - 1): they belong to OU ``ACME``, so that
+    reimbursement by OU pays Acme's drivers."""
+    pools = token_pools()
+    first = pools.start["NLTNM"]
+    out = []
+    for n in range(ACME_FLEET_CARDS):
+        contract_id = pools.tokens[first + n].contract_id
+        assert contract_id is not None
+        out.append(model.Card(contract_id, "ACME", f"Acme fleet card {n + 1}"))
+    return out
+
+
 # ------------------------------------------------------------------------------------- reimbursement
 def iban(country: str, bban: str) -> str:
     """An IBAN with correct check digits (ISO 13616, mod 97-10) for ``bban``."""
@@ -588,7 +601,7 @@ def be_bban(bank: int, account: int) -> str:
 
 
 def reimbursements(first_day: dt.date, price_change: dt.date) -> list[model.ReimbursementConfig]:
-    """Home-charger reimbursement: Acme per OU (every card of its drivers), Brightfield per card.
+    """Home-charger reimbursement: Acme per OU (every card of OU ``ACME``, see `cards`), Brightfield per card.
 
     Prices per kWh change at ``price_change``; one Acme employee changes bank account then too.
     """
@@ -609,14 +622,14 @@ def reimbursements(first_day: dt.date, price_change: dt.date) -> list[model.Reim
     nl = prices("0.2200", "0.2500", "21")
     configs = [
         model.ReimbursementConfig("NL", "XCP", "NLHOM001", nl, (payee("M. de Vries", "INGB" + nl_account(11)),),
-                                  ou_code="ACME-HOME"),
+                                  ou_code="ACME"),
         model.ReimbursementConfig(
             "NL", "XCP", "NLHOM002", nl,
             (payee("S. Bakker", "ABNA" + nl_account(12)),
              payee("S. Bakker", "RABO" + nl_account(13), when=price_change + dt.timedelta(days=20))),
-            ou_code="ACME-HOME"),
+            ou_code="ACME"),
         model.ReimbursementConfig("NL", "XCP", "NLHOM003", nl, (payee("J. Jansen", "RABO" + nl_account(14)),),
-                                  ou_code="ACME-HOME"),
+                                  ou_code="ACME"),
     ]
     bright = {
         "NLHOM004": (prices("0.2300", "0.2600", "21"), payee("P. Visser", "INGB" + nl_account(21))),

@@ -5,6 +5,7 @@ bytes of one file.
     data = exports.data.read(store, first, last, settings.reporting_tz)
     fmt = exports.FORMATS["normal"]
     payload = fmt.build(data, exports.csvfmt.dialect("excel"))   # bytes of cdrs-normal_<from>_<to>.zip
+    fmt.summary(data)    # what the files hold: per file and currency, the rows and the sums
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from cdrlib.exports import csvfmt, normal
+import polars as pl
+
+from cdrlib.exports import csvfmt, distribution, full, normal, reimbursement
 from cdrlib.exports.csvfmt import Dialect
 from cdrlib.exports.data import ExportData
 
@@ -27,9 +30,11 @@ class Format:
 
     name: str
     title: str
+    description: str
     stem: str  # the file name is ``<stem>_<from>_<to>.<extension>``
     extension: str  # "zip" or "csv"
     build: Callable[[ExportData, Dialect], bytes]
+    summary: Callable[[ExportData], pl.DataFrame]  # per file and currency: rows and sums (`data.summary`)
 
     def file_name(self, data: ExportData) -> str:
         return f"{self.stem}_{data.label}.{self.extension}"
@@ -57,10 +62,39 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format(
             "normal",
-            "Normal (eViolin): a CSV per EMP and the not-roamed CDRs",
+            "Normal (eViolin)",
+            "A CSV per EMP of its roamed CDRs, and the not-roamed CDRs (ZIP)",
             "cdrs-normal",
             "zip",
             lambda data, d: zip_files(normal.files(data, d)),
+            normal.summary,
+        ),
+        Format(
+            "full",
+            "Full download",
+            "The roamed and the not-roamed CDRs with every column (ZIP)",
+            "cdrs-full",
+            "zip",
+            lambda data, d: zip_files(full.files(data, d)),
+            full.summary,
+        ),
+        Format(
+            "reimbursement",
+            "Reimbursement CDRs",
+            "Home and fleet charging to pay back to drivers (CSV)",
+            "cdrs-reimbursement",
+            "csv",
+            reimbursement.build,
+            reimbursement.summary,
+        ),
+        Format(
+            "distribution",
+            "Tariff distribution CDRs",
+            "Each session's revenue split between energy, the CPO and the customer (CSV)",
+            "cdrs-distribution",
+            "csv",
+            distribution.build,
+            distribution.summary,
         ),
     )
 }

@@ -103,6 +103,16 @@ def local_text(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
     return expr.otherwise(None)
 
 
+def local_naive(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
+    """Epoch microseconds as the local wall-clock time (naive) in each row's zone."""
+    instant = pl.from_epoch(pl.col(column), time_unit="us").dt.replace_time_zone("UTC")
+    expr: pl.Expr = pl.lit(None, dtype=pl.Datetime("us"))
+    for zone in sorted(set(zones)):
+        local = instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+        expr = pl.when(pl.col(zone_column) == zone).then(local).otherwise(expr)
+    return expr
+
+
 def duration_text(start: str, end: str) -> pl.Expr:
     """``end - start`` as ``H:MM:SS``, hours not wrapped at 24 (``27:03:09``)."""
     seconds = (pl.col(end) - pl.col(start)) // 1_000_000

@@ -7,24 +7,51 @@ is whole days in the reporting time zone, both ends inclusive (domain.md, Money 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 import polars as pl
 
+from cdrlib import model
 from cdrlib import period as periods
 from cdrlib.errors import ConfigError
 from cdrlib.store import Store
 
 
 @dataclass(frozen=True)
+class MasterData:
+    """What the CPO configured that reimbursement and distribution need (small; read whole)."""
+
+    reimbursements: tuple[model.ReimbursementConfig, ...] = ()
+    rules: tuple[model.DistributionRule, ...] = ()
+    ou_parents: dict[str, str | None] = field(default_factory=dict)
+    card_ous: dict[str, str] = field(default_factory=dict)  # contract id in upper case -> OU code
+
+    def ou_subtree(self, code: str) -> frozenset[str]:
+        """The OU ``code`` and every OU under it."""
+        children: dict[str | None, list[str]] = {}
+        for child, parent in self.ou_parents.items():
+            children.setdefault(parent, []).append(child)
+        found: set[str] = set()
+        todo = [code]
+        while todo:
+            c = todo.pop()
+            if c not in found:
+                found.add(c)
+                todo.extend(children.get(c, ()))
+        return frozenset(found)
+
+
+@dataclass(frozen=True)
 class ExportData:
     """A period's CDRs (`cdrlib.store.EXPORT_COLUMNS` plus ``tariff_pk``: the tariff version applicable
-    at the session start, null when none is known) and the stored tariff versions."""
+    at the session start, null when none is known), the stored tariff versions and the master data."""
 
     first: dt.date
     last: dt.date
     cdrs: pl.DataFrame
     tariffs: pl.DataFrame
+    master: MasterData = field(default_factory=MasterData)
 
     @property
     def label(self) -> str:
@@ -39,7 +66,33 @@ def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str) -> Expo
     start, end = periods.day_bounds(first, last, reporting_tz)
     cdrs, links = store.export_frame(start, end)
     tariffs = store.tariff_versions()
-    return ExportData(first, last, cdrs.with_columns(tariff_pk=_applicable_tariff(cdrs, links, tariffs)), tariffs)
+    master = MasterData(
+        reimbursements=tuple(store.reimbursements()),
+        rules=tuple(store.distribution_rules()),
+        ou_parents={o.code: o.parent_code for o in store.ous()},
+        card_ous={c.contract_id.upper(): c.ou_code for c in store.cards()},
+    )
+    cdrs = cdrs.with_columns(tariff_pk=_applicable_tariff(cdrs, links, tariffs))
+    return ExportData(first, last, cdrs, tariffs, master)
+
+
+def summary(frame: pl.DataFrame, file: str, sums: dict[str, str]) -> pl.DataFrame:
+    """What a file holds, per currency: ``file``, ``Currency``, ``Rows`` and, per ``sums`` entry (the
+    file's column name -> an ``_e4`` column of ``frame``), the exact sum as a decimal (4 places).
+    A file without rows gives one row with zeros, so every file is listed."""
+    if frame.is_empty():
+        totals = [(None, 0, *([0] * len(sums)))]
+    else:
+        totals = (
+            frame.group_by(pl.col("currency"))
+            .agg(pl.len(), *(pl.col(c).sum().alias(n) for n, c in sums.items()))
+            .sort("currency", nulls_last=True)
+            .rows()
+        )
+    rows = [(file, cur, n, *(Decimal(v).scaleb(-4) for v in values)) for cur, n, *values in totals]
+    schema = {"file": pl.String(), "Currency": pl.String(), "Rows": pl.Int64(),
+              **dict.fromkeys(sums, pl.Decimal(38, 4))}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _applicable_tariff(cdrs: pl.DataFrame, links: pl.DataFrame, tariffs: pl.DataFrame) -> pl.Series:

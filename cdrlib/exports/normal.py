@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from cdrlib.exports import csvfmt
+from cdrlib.exports import data as export_data
 from cdrlib.exports.csvfmt import Dialect
 from cdrlib.exports.data import ExportData
 
@@ -58,15 +59,27 @@ def with_tariff_type(data: ExportData) -> pl.DataFrame:
     return data.cdrs.join(types, on="tariff_pk", how="left", maintain_order="left")
 
 
-def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
-    """The ZIP's files by name: ``<EMP>.csv`` per EMP with roamed CDRs, then ``not_roamed.csv``."""
-    rows = with_tariff_type(data)
-    emp = pl.col("emp_id").fill_null(UNKNOWN_EMP).alias("_emp")
-    table = rows.select(pl.col("roamed"), emp, *eviolin_columns(data, d))
-    roamed = table.filter(pl.col("roamed"))
+# The preview's sums (`cdrlib.exports.data.summary`): file column -> raw column.
+SUMS = {"Volume": "total_energy_e4", "Calculated_Cost": "total_cost_excl_e4"}
+
+
+def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
+    """The ZIP's files by name with their CDRs (raw rows): ``<EMP>.csv`` per EMP with roamed CDRs, in
+    name order, then ``not_roamed.csv``."""
+    rows = with_tariff_type(data).with_columns(_emp=pl.col("emp_id").fill_null(UNKNOWN_EMP))
+    roamed = rows.filter(pl.col("roamed"))
     names = csvfmt.file_names(roamed["_emp"].unique().to_list(), ".csv", taken=[NOT_ROAMED])
-    out: dict[str, bytes] = {}
-    for emp, part in sorted(roamed.partition_by("_emp", as_dict=True).items(), key=lambda kv: names[kv[0][0]]):
-        out[names[emp[0]]] = csvfmt.to_csv(part.select(COLUMNS), d)
-    out[NOT_ROAMED] = csvfmt.to_csv(table.filter(~pl.col("roamed")).select(COLUMNS), d)
+    out = [(names[emp], part) for (emp,), part in roamed.partition_by("_emp", as_dict=True).items()]
+    out.sort(key=lambda item: item[0])
+    out.append((NOT_ROAMED, rows.filter(~pl.col("roamed"))))
     return out
+
+
+def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
+    """The ZIP's files by name (see `parts`)."""
+    return {name: csvfmt.to_csv(part.select(eviolin_columns(data, d)), d) for name, part in parts(data)}
+
+
+def summary(data: ExportData) -> pl.DataFrame:
+    """Per file and currency: the CDRs and the sums of ``Volume`` and ``Calculated_Cost``."""
+    return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data)])

@@ -409,3 +409,43 @@ def _limit(value: Any) -> Limit | None:
     if excl is None and incl is None:
         return None
     return Limit(None if excl is None else Decimal(excl), None if incl is None else Decimal(incl))
+
+
+# The dimensions whose price the Full download shows (exports.md columns 27-30), in that order.
+START_PRICE_TYPES = (FLAT, ENERGY, TIME, PARKING_TIME)
+_PRICE_E4 = Decimal("0.0001")
+
+
+def start_prices(compiled: CompiledTariff, day: dt.date) -> list[tuple[int, tuple[Decimal | None, ...]]]:
+    """The excl.-VAT price of each of `START_PRICE_TYPES` that applies to a session starting on local
+    ``day``, as ``[(from_second, prices), ...]``: the price for a start at local second ``s`` of the day is
+    that of the last ``from_second <= s`` (the first entry is at 0).
+
+    A price is that of the first element whose restrictions hold at the very start (pricing.md rules 2
+    and 3, with no energy charged and no time elapsed yet), rounded to 4 decimals; None where no element
+    applies, or where the answer depends on the power or current, which a start does not know. Times of
+    day are the only restrictions that change within a day, so the day is cut at their bounds.
+    """
+    bounds = {0}
+    for candidates in compiled.candidates.values():
+        for r, _ in candidates:
+            bounds.update(b for b in (r.start_s, r.end_s) if b is not None and 0 <= b < DAY_S)
+    empty = model.ChargingPeriod(dt.datetime.combine(day, dt.time(), dt.UTC))
+    out: list[tuple[int, tuple[Decimal | None, ...]]] = []
+    for second in sorted(bounds):
+        facts = Facts(second, day, day.weekday(), Decimal(0), Decimal(0), empty, 0)
+        prices = tuple(_start_price(compiled, kind, facts) for kind in START_PRICE_TYPES)
+        if not out or out[-1][1] != prices:
+            out.append((second, prices))
+    return out
+
+
+def _start_price(compiled: CompiledTariff, kind: str, facts: Facts) -> Decimal | None:
+    for restrictions, component in compiled.candidates.get(kind, ()):
+        try:
+            holds = restrictions is ALWAYS or restrictions.holds(facts)
+        except UnpriceableError:  # a power or current restriction: unknown at the start
+            return None
+        if holds:
+            return component.price.quantize(_PRICE_E4, rounding=decimal.ROUND_HALF_UP)
+    return None

@@ -589,6 +589,24 @@ class Store:
             rows = conn.execute(sa.select(s.tariff).order_by(s.tariff.c.pk)).all()
         return [_tariff_from_row(r) for r in rows]
 
+    def put_cards(self, cards: Iterable[model.Card]) -> None:
+        """Add or replace cards (by contract id, case-insensitively)."""
+        rows = {c.contract_id.upper(): c for c in cards}
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(s.card).where(s.card.c.contract_key.in_(list(rows))))
+            conn.execute(
+                sa.insert(s.card),
+                [{"contract_key": k, "contract_id": c.contract_id, "ou_code": c.ou_code, "name": c.name}
+                 for k, c in rows.items()],
+            )
+
+    def cards(self) -> list[model.Card]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(s.card).order_by(s.card.c.contract_key)).all()
+        return [model.Card(r.contract_id, r.ou_code, r.name) for r in rows]
+
     def put_reimbursements(self, configs: Iterable[model.ReimbursementConfig]) -> None:
         with self.engine.begin() as conn:
             loc_pks = _location_pks(conn)

@@ -79,6 +79,18 @@ emp = Table(
     Column("name", Text, nullable=False),
 )
 
+# Which OU a charge card belongs to (an employer's drivers), for reimbursement by OU (domain.md). OCPI
+# does not carry it: the CPO keeps it. Keyed by the contract id (EMAID) in upper case, as OCPI compares
+# it case-insensitively.
+card = Table(
+    "card",
+    metadata,
+    Column("contract_key", Text, primary_key=True),
+    Column("contract_id", Text, nullable=False),
+    Column("ou_code", Text, ForeignKey("ou.code"), nullable=False),
+    Column("name", Text),
+)
+
 location = Table(
     "location",
     metadata,

@@ -1,0 +1,136 @@
+"""The Tariff distribution CDRs export: ``cdrs-distribution_<from>_<to>.csv``, one row per CDR under a
+distribution rule (spec/exports.md section 4; domain.md, Tariff distribution).
+
+The rule is that of the CDR's **location OU** or its nearest ancestor with one (domain.md: a rule
+"applies to every location under it unless a lower OU has its own"); a CDR without a location OU falls
+back to its own (EVSE) OU. The version is the one valid on the local date of the session start. A CDR
+whose currency is not the version's is not split (a rate per kWh in another currency would be wrong)
+and is left out, like a CDR before the rule's first version.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from cdrlib import distribution as calc
+from cdrlib import model
+from cdrlib.exports import csvfmt
+from cdrlib.exports import data as export_data
+from cdrlib.exports.csvfmt import Dialect
+from cdrlib.exports.data import ExportData
+
+COLUMNS = (
+    "CDR_ID", "Start_datetime", "End_datetime", "Local_Start_datetime", "Location_ID", "Location_Name",
+    "Location_OU_Code", "Customer_OU_Code", "Distribution_Rule", "Rule_Valid_From", "Volume",
+    "Revenue_Excl_VAT", "Energy_Compensation_Rate", "Energy_Compensation", "Split_Method", "CPO_Fee_Rate",
+    "CPO_Percentage", "Customer_Percentage", "CPO_Share", "Customer_Share", "Currency",
+)  # fmt: skip
+SUMS = {
+    "Volume": "total_energy_e4",
+    "Revenue_Excl_VAT": "revenue_e4",
+    "Energy_Compensation": "compensation_e4",
+    "CPO_Share": "cpo_e4",
+    "Customer_Share": "customer_e4",
+}
+
+_ADDED: dict[str, pl.DataType] = {
+    "pk": pl.Int64(),
+    "customer_ou": pl.String(),
+    "rule_name": pl.String(),
+    "rule_from": pl.Date(),
+    "revenue_e4": pl.Int64(),
+    "compensation_rate_e4": pl.Int64(),
+    "compensation_e4": pl.Int64(),
+    "method": pl.String(),
+    "fee_rate_e4": pl.Int64(),
+    "cpo_pct_e4": pl.Int64(),
+    "customer_pct_e4": pl.Int64(),
+    "cpo_e4": pl.Int64(),
+    "customer_e4": pl.Int64(),
+}
+
+
+def file_name(data: ExportData) -> str:
+    return f"cdrs-distribution_{data.label}.csv"
+
+
+def rows(data: ExportData) -> pl.DataFrame:
+    """The CDRs of the period under a distribution rule (the CDR's columns and `_ADDED`), in order."""
+    master = data.master
+    if not master.rules or data.cdrs.is_empty():
+        return data.cdrs.clear().join(pl.DataFrame(schema=_ADDED), on="pk", how="inner")
+    by_ou = {r.ou_code: r for r in master.rules}
+    rule_of: dict[str | None, model.DistributionRule | None] = {}
+    zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
+    source = data.cdrs.select(
+        "pk",
+        pl.coalesce("location_ou_code", "ou_code").alias("_ou"),
+        csvfmt.local_naive("start_us", "time_zone", zones).dt.date().alias("_day"),
+        "currency", "total_energy_e4", "total_cost_excl_e4",
+    )
+    found: list[tuple[Any, ...]] = []
+    for pk, ou, day, currency, energy_e4, cost_e4 in source.iter_rows():
+        if ou not in rule_of:
+            rule_of[ou] = calc.rule_for(ou, by_ou, master.ou_parents)
+        rule = rule_of[ou]
+        if rule is None or day is None or cost_e4 is None:
+            continue
+        version = calc.version_at(rule.versions, day)
+        if version is None or version.currency != currency:
+            continue
+        shares = calc.distribute(Decimal(cost_e4).scaleb(-4), Decimal(energy_e4 or 0).scaleb(-4), version)
+        found.append((pk, *_split(rule, version, shares)))
+    added = pl.DataFrame(found, schema=_ADDED, orient="row")
+    return data.cdrs.join(added, on="pk", how="inner", maintain_order="left")
+
+
+def _split(rule: model.DistributionRule, version: model.DistributionVersion, s: calc.Shares) -> tuple[Any, ...]:
+    e4 = model.to_e4
+    return (
+        rule.ou_code, rule.name, version.valid_from, e4(s.revenue), e4(s.energy_compensation_rate),
+        e4(s.energy_compensation), s.method, e4(s.cpo_fee_rate), e4(s.cpo_percentage),
+        e4(s.customer_percentage), e4(s.cpo_share), e4(s.customer_share),
+    )
+
+
+def table(frame: pl.DataFrame, d: Dialect) -> pl.DataFrame:
+    """The file's columns as text."""
+    zones = frame["time_zone"].drop_nulls().unique().to_list()
+    text = csvfmt.safe_text
+    return frame.select(
+        text("cdr_id").alias("CDR_ID"),
+        csvfmt.utc_text("start_us").alias("Start_datetime"),
+        csvfmt.utc_text("end_us").alias("End_datetime"),
+        csvfmt.local_text("start_us", "time_zone", zones).alias("Local_Start_datetime"),
+        text("location_id").alias("Location_ID"),
+        text("location_name").alias("Location_Name"),
+        text("location_ou_code").alias("Location_OU_Code"),
+        text("customer_ou").alias("Customer_OU_Code"),
+        text("rule_name").alias("Distribution_Rule"),
+        pl.col("rule_from").dt.strftime("%Y-%m-%d").alias("Rule_Valid_From"),
+        csvfmt.fixed("total_energy_e4", 4, d).alias("Volume"),
+        csvfmt.money("revenue_e4", d).alias("Revenue_Excl_VAT"),
+        csvfmt.fixed("compensation_rate_e4", 4, d).alias("Energy_Compensation_Rate"),
+        csvfmt.money("compensation_e4", d).alias("Energy_Compensation"),
+        pl.col("method").alias("Split_Method"),
+        csvfmt.fixed("fee_rate_e4", 4, d).alias("CPO_Fee_Rate"),
+        csvfmt.fixed("cpo_pct_e4", 4, d).alias("CPO_Percentage"),
+        csvfmt.fixed("customer_pct_e4", 4, d).alias("Customer_Percentage"),
+        csvfmt.money("cpo_e4", d).alias("CPO_Share"),
+        csvfmt.money("customer_e4", d).alias("Customer_Share"),
+        text("currency").alias("Currency"),
+    )
+
+
+def build(data: ExportData, d: Dialect) -> bytes:
+    """The CSV file."""
+    return csvfmt.to_csv(table(rows(data), d), d)
+
+
+def summary(data: ExportData) -> pl.DataFrame:
+    """Per currency: the rows and the sums of the volume, the revenue and the three shares."""
+    return export_data.summary(rows(data), file_name(data), SUMS)
+
