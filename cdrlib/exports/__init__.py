@@ -10,14 +10,13 @@ bytes of one file.
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from cdrlib.exports import csvfmt, distribution, full, normal, reimbursement
+from cdrlib.exports.archive import zip_files
 from cdrlib.exports.csvfmt import Dialect
 from cdrlib.exports.data import ExportData
 
@@ -44,19 +43,6 @@ class Format:
         return "application/zip" if self.extension == "zip" else "text/csv"
 
 
-def zip_files(files: Mapping[str, bytes]) -> bytes:
-    """A ZIP (deflate) of ``files`` in their order; entries dated 1980-01-01 so that the same data give
-    the same bytes."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, payload in files.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, payload)
-    return buffer.getvalue()
-
-
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
@@ -75,7 +61,7 @@ FORMATS: dict[str, Format] = {
             "The roamed and the not-roamed CDRs with every column (ZIP)",
             "cdrs-full",
             "zip",
-            lambda data, d: zip_files(full.files(data, d)),
+            full.build,
             full.summary,
         ),
         Format(

@@ -52,30 +52,24 @@ def dialect(name: str) -> Dialect:
 
 
 # ------------------------------------------------------------------------------------------ numbers
-def fixed(column: str | pl.Expr, places: int, d: Dialect) -> pl.Expr:
-    """An ``_e4`` integer as a decimal text with ``places`` (0-4) decimals, rounded half away from zero
-    (so a credit rounds exactly like the CDR it negates); never thousands separators or exponents."""
+def fixed(column: str | pl.Expr, places: int) -> pl.Expr:
+    """An ``_e4`` integer as a number cell with ``places`` (0-4) decimals, rounded half away from zero (so
+    a credit rounds exactly like the CDR it negates). The cell is an exact ``Decimal`` that `to_csv`
+    writes in the dialect's decimal mark, never with thousands separators or an exponent; a value that
+    rounds to zero has no minus sign ("-0.00" reads as an error in a ledger)."""
     if not 0 <= places <= 4:
         raise ValueError(f"places must be 0..4, not {places}")
     value = pl.col(column) if isinstance(column, str) else column
     unit = 10 ** (4 - places)
-    magnitude = value.abs()
     if unit > 1:
-        magnitude = (magnitude + unit // 2) // unit
-    sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    if places == 0:
-        return pl.when(value.is_null()).then(None).otherwise(pl.concat_str(sign, magnitude.cast(pl.String)))
-    scale = 10**places
-    whole = (magnitude // scale).cast(pl.String)
-    fraction = (magnitude % scale).cast(pl.String).str.zfill(places)
-    # A value that rounds to zero keeps no minus sign ("-0.00" reads as an error in a ledger).
-    sign = pl.when(magnitude == 0).then(pl.lit("")).otherwise(sign)
-    return pl.concat_str(sign, whole, pl.lit(d.decimal_mark), fraction)
+        magnitude = (value.abs() + unit // 2) // unit
+        value = pl.when(value < 0).then(-magnitude).otherwise(magnitude)
+    return value.cast(pl.Decimal(38, places)) / 10**places
 
 
-def money(column: str | pl.Expr, d: Dialect) -> pl.Expr:
+def money(column: str | pl.Expr) -> pl.Expr:
     """An amount to the cent (2 decimals, half away from zero)."""
-    return fixed(column, 2, d)
+    return fixed(column, 2)
 
 
 # ------------------------------------------------------------------------------------------ instants
@@ -84,8 +78,9 @@ _LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
 
 
 def utc_text(column: str) -> pl.Expr:
-    """Microseconds since the epoch as ``YYYY-MM-DDTHH:MM:SS+00:00`` (UTC; fractions of a second dropped)."""
-    return pl.from_epoch(pl.col(column), time_unit="us").dt.strftime(_UTC_FORMAT)
+    """Microseconds since the epoch as an instant cell that `to_csv` writes ``YYYY-MM-DDTHH:MM:SS+00:00``
+    (UTC; fractions of a second dropped)."""
+    return pl.from_epoch(pl.col(column), time_unit="us")
 
 
 def local_text(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
@@ -137,10 +132,12 @@ def safe_text(column: str | pl.Expr) -> pl.Expr:
 
 
 # ------------------------------------------------------------------------------------------ writing
-def to_csv(frame: pl.DataFrame, d: Dialect) -> bytes:
-    """The CSV file of ``frame`` (every column already text; null = empty cell), header first."""
+def to_csv(frame: pl.DataFrame, d: Dialect, *, header: bool = True, bom: bool | None = None) -> bytes:
+    """The CSV file of ``frame``: text cells, number cells (`fixed`: ``Decimal``), instant cells (`utc_text`:
+    UTC ``Datetime``) and dates; null is an empty cell. Header and BOM (as the dialect says) first,
+    unless ``header`` is False (a later chunk of the same file); ``bom`` overrides the dialect's."""
     buffer = io.BytesIO()
-    if d.bom:
+    if (d.bom if bom is None else bom) and header:
         buffer.write(BOM)
     # An empty text is an empty cell, like an unknown value (polars would write "" for it).
     text = pl.col(pl.String)
@@ -151,7 +148,10 @@ def to_csv(frame: pl.DataFrame, d: Dialect) -> bytes:
         line_terminator=d.line_end,
         quote_style="necessary",
         null_value="",
-        include_header=True,
+        include_header=header,
+        decimal_comma=d.decimal_mark == ",",
+        datetime_format=_UTC_FORMAT,
+        date_format="%Y-%m-%d",
     )
     return buffer.getvalue()
 

@@ -96,8 +96,8 @@ def _split(rule: model.DistributionRule, version: model.DistributionVersion, s: 
     )
 
 
-def table(frame: pl.DataFrame, d: Dialect) -> pl.DataFrame:
-    """The file's columns as text."""
+def table(frame: pl.DataFrame) -> pl.DataFrame:
+    """The file's columns as cells (see `csvfmt.to_csv`)."""
     zones = frame["time_zone"].drop_nulls().unique().to_list()
     text = csvfmt.safe_text
     return frame.select(
@@ -110,24 +110,24 @@ def table(frame: pl.DataFrame, d: Dialect) -> pl.DataFrame:
         text("location_ou_code").alias("Location_OU_Code"),
         text("customer_ou").alias("Customer_OU_Code"),
         text("rule_name").alias("Distribution_Rule"),
-        pl.col("rule_from").dt.strftime("%Y-%m-%d").alias("Rule_Valid_From"),
-        csvfmt.fixed("total_energy_e4", 4, d).alias("Volume"),
-        csvfmt.money("revenue_e4", d).alias("Revenue_Excl_VAT"),
-        csvfmt.fixed("compensation_rate_e4", 4, d).alias("Energy_Compensation_Rate"),
-        csvfmt.money("compensation_e4", d).alias("Energy_Compensation"),
+        pl.col("rule_from").alias("Rule_Valid_From"),
+        csvfmt.fixed("total_energy_e4", 4).alias("Volume"),
+        csvfmt.money("revenue_e4").alias("Revenue_Excl_VAT"),
+        csvfmt.fixed("compensation_rate_e4", 4).alias("Energy_Compensation_Rate"),
+        csvfmt.money("compensation_e4").alias("Energy_Compensation"),
         pl.col("method").alias("Split_Method"),
-        csvfmt.fixed("fee_rate_e4", 4, d).alias("CPO_Fee_Rate"),
-        csvfmt.fixed("cpo_pct_e4", 4, d).alias("CPO_Percentage"),
-        csvfmt.fixed("customer_pct_e4", 4, d).alias("Customer_Percentage"),
-        csvfmt.money("cpo_e4", d).alias("CPO_Share"),
-        csvfmt.money("customer_e4", d).alias("Customer_Share"),
+        csvfmt.fixed("fee_rate_e4", 4).alias("CPO_Fee_Rate"),
+        csvfmt.fixed("cpo_pct_e4", 4).alias("CPO_Percentage"),
+        csvfmt.fixed("customer_pct_e4", 4).alias("Customer_Percentage"),
+        csvfmt.money("cpo_e4").alias("CPO_Share"),
+        csvfmt.money("customer_e4").alias("Customer_Share"),
         text("currency").alias("Currency"),
     )
 
 
 def build(data: ExportData, d: Dialect) -> bytes:
     """The CSV file."""
-    return csvfmt.to_csv(table(rows(data), d), d)
+    return csvfmt.to_csv(table(rows(data)), d)
 
 
 def summary(data: ExportData) -> pl.DataFrame:

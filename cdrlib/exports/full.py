@@ -15,7 +15,7 @@ import polars as pl
 
 from cdrlib import model
 from cdrlib.errors import UnpriceableError
-from cdrlib.exports import csvfmt, normal
+from cdrlib.exports import archive, csvfmt, normal
 from cdrlib.exports import data as export_data
 from cdrlib.exports.csvfmt import Dialect
 from cdrlib.exports.data import ExportData
@@ -42,67 +42,69 @@ _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 
 def rows(data: ExportData) -> pl.DataFrame:
     """`ExportData.cdrs` with what the Full columns need besides: the applicable tariff's id and type,
-    and its prices at the start (``_e4`` integers, null where unknown)."""
+    and its prices at the start (``_e4`` integers, null where unknown). Worked out on a narrow frame and
+    put beside the CDRs' columns, so that the wide frame is never copied."""
     known = data.tariffs.select("tariff_pk", pl.col("tariff_id").alias("start_tariff_id"),
                                 pl.col("type").alias("tariff_type"))
-    frame = data.cdrs.join(known, on="tariff_pk", how="left", maintain_order="left")
-    zones = frame["time_zone"].drop_nulls().unique().to_list()
+    zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
     local = csvfmt.local_naive("start_us", "time_zone", zones)
-    frame = frame.with_columns(
+    narrow = data.cdrs.select(
+        "tariff_pk",
         _day=local.dt.date(),
         _clock=(local.dt.hour().cast(pl.Int32) * 3600 + local.dt.minute().cast(pl.Int32) * 60
                 + local.dt.second().cast(pl.Int32)),
-    )
-    prices = _price_table(frame, data.tariffs)
-    frame = (
-        frame.with_row_index("_row")
-        .sort("_clock")
+    ).with_row_index("_row")
+    prices = _price_table(narrow, data.tariffs)
+    added = (
+        narrow.sort("_clock")
         .join_asof(prices, left_on="_clock", right_on="_from", by=["tariff_pk", "_day"], check_sortedness=False)
         .sort("_row")
-        .drop("_row", "_from", "_day", "_clock")
+        .join(known, on="tariff_pk", how="left", maintain_order="left")
+        .select("start_tariff_id", "tariff_type", *_PRICE_COLUMNS)
     )
-    return frame
+    return data.cdrs.hstack(added)
 
 
 def full_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
-    """The 53 columns of the Full download as text expressions over `rows`."""
+    """The 53 columns of the Full download as cell expressions over `rows` (see `csvfmt.to_csv`); the
+    coordinates keep their text, with the dialect's decimal mark."""
     zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
     text = csvfmt.safe_text
     sender = pl.any_horizontal(pl.col(f"total_{name}_cost_excl_e4").is_not_null() for name, _ in _COSTS)
     costs = [
         csvfmt.fixed(
             pl.when(sender).then(pl.col(f"total_{name}_cost_excl_e4")).otherwise(pl.col(f"calc_total_{name}_cost_excl_e4")),
-            4, d,
+            4,
         ).alias(label)
         for name, label in _COSTS
     ]
     parking = pl.col("total_parking_time_e4")
     return [
-        *normal.eviolin_columns(data, d),
+        *normal.eviolin_columns(data),
         text("time_zone").alias("Time_Zone"),
         csvfmt.local_text("start_us", "time_zone", zones).alias("Local_Start_datetime"),
         csvfmt.local_text("end_us", "time_zone", zones).alias("Local_End_datetime"),
         text("location_id").alias("Location_ID"),
         text("location_ou_code").alias("Location_OU_Code"),
         text("start_tariff_id").alias("Tariff_ID"),
-        csvfmt.fixed("start_price_e4", 4, d).alias("Start_Tariff"),
-        csvfmt.fixed("kwh_price_e4", 4, d).alias("kWh_Tariff"),
-        csvfmt.fixed("time_price_e4", 4, d).alias("Time_Tariff"),
-        csvfmt.fixed("parking_price_e4", 4, d).alias("Parking_Tariff"),
-        csvfmt.fixed(pl.col("total_time_e4") - parking.fill_null(0), 4, d).alias("Charging_Time"),
-        csvfmt.fixed(parking, 4, d).alias("Parking_Time"),
+        csvfmt.fixed("start_price_e4", 4).alias("Start_Tariff"),
+        csvfmt.fixed("kwh_price_e4", 4).alias("kWh_Tariff"),
+        csvfmt.fixed("time_price_e4", 4).alias("Time_Tariff"),
+        csvfmt.fixed("parking_price_e4", 4).alias("Parking_Tariff"),
+        csvfmt.fixed(pl.col("total_time_e4") - parking.fill_null(0), 4).alias("Charging_Time"),
+        csvfmt.fixed(parking, 4).alias("Parking_Time"),
         *costs,
-        csvfmt.fixed("total_cost_incl_e4", 4, d).alias("Calculated_Cost_Incl_VAT"),
+        csvfmt.fixed("total_cost_incl_e4", 4).alias("Calculated_Cost_Incl_VAT"),
         text("currency").alias("Currency"),
         text("ou_code").alias("OU_Code"),
         text("location_name").alias("Location_Name"),
-        _coordinate("location_latitude").alias("Latitude"),
-        _coordinate("location_longitude").alias("Longitude"),
+        _coordinate("location_latitude", d).alias("Latitude"),
+        _coordinate("location_longitude", d).alias("Longitude"),
         text("evse_uid").alias("EVSE_UID"),
         text("connector_id").alias("Connector_ID"),
         text("connector_power_type").alias("Connector_Power_Type"),
-        pl.col("meter_start").cast(pl.String).alias("Meter_Start"),
-        pl.col("meter_stop").cast(pl.String).alias("Meter_Stop"),
+        pl.col("meter_start").alias("Meter_Start"),
+        pl.col("meter_stop").alias("Meter_Stop"),
         text("session_id").alias("Session_ID"),
         text("auth_method").alias("Auth_Method"),
         text("token_type").alias("Token_Type"),
@@ -116,14 +118,30 @@ def full_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
 SUMS = {**normal.SUMS, "Calculated_Cost_Incl_VAT": "total_cost_incl_e4"}
 
 
+CHUNK_ROWS = 50_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
+
+
 def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
     """The ZIP's two files by name with their CDRs (`rows`)."""
     table = rows(data)
     return [(ROAMED, table.filter(pl.col("roamed"))), (NOT_ROAMED, table.filter(~pl.col("roamed")))]
 
 
+def build(data: ExportData, d: Dialect) -> bytes:
+    """The ZIP file: the CDRs are formatted a chunk at a time while earlier chunks are deflated on
+    other threads (`archive.ZipBuilder`), so that a million CDRs never exist as one CSV text."""
+    table = rows(data)
+    columns = full_columns(data, d)
+    with archive.ZipBuilder() as z:
+        for index, chunk in enumerate(table.iter_slices(CHUNK_ROWS) if table.height else [table]):
+            cells = chunk.select(pl.col("roamed"), *columns)
+            for name, keep in ((ROAMED, pl.col("roamed")), (NOT_ROAMED, ~pl.col("roamed"))):
+                z.write(name, csvfmt.to_csv(cells.filter(keep).drop("roamed"), d, header=index == 0))
+        return z.close()
+
+
 def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
-    """The ZIP's two files by name."""
+    """The ZIP's two files by name, whole (for tests and small periods; `build` streams)."""
     columns = full_columns(data, d)
     return {name: csvfmt.to_csv(part.select(columns), d) for name, part in parts(data)}
 
@@ -133,10 +151,12 @@ def summary(data: ExportData) -> pl.DataFrame:
     return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data)])
 
 
-def _coordinate(column: str) -> pl.Expr:
-    """A latitude or longitude: a number (a minus sign is not a formula here), else guarded text."""
+def _coordinate(column: str, d: Dialect) -> pl.Expr:
+    """A latitude or longitude as sent (OCPI: 5 to 7 decimals), a number in the dialect's decimal mark
+    (its minus sign is not a formula); anything else as guarded text."""
     value = pl.col(column)
-    return pl.when(value.str.contains(_NUMBER)).then(value).otherwise(csvfmt.safe_text(value))
+    number = value.str.replace(".", d.decimal_mark, literal=True) if d.decimal_mark != "." else value
+    return pl.when(value.str.contains(_NUMBER)).then(number).otherwise(csvfmt.safe_text(value))
 
 
 def _price_table(frame: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:

@@ -24,15 +24,15 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def eviolin_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
-    """The 20 eViolin columns as text expressions over `ExportData.cdrs` (joined with ``tariff_type``)."""
+def eviolin_columns(data: ExportData) -> list[pl.Expr]:
+    """The 20 eViolin columns as cell expressions over `ExportData.cdrs` (joined with ``tariff_type``)."""
     text = csvfmt.safe_text
     return [
         text("cdr_id").alias("CDR_ID"),
         csvfmt.utc_text("start_us").alias("Start_datetime"),
         csvfmt.utc_text("end_us").alias("End_datetime"),
         csvfmt.duration_text("start_us", "end_us").alias("Duration"),
-        csvfmt.fixed("total_energy_e4", 4, d).alias("Volume"),
+        csvfmt.fixed("total_energy_e4", 4).alias("Volume"),
         text("location_address").alias("Charge_Point_Address"),
         text("location_postal_code").alias("Charge_Point_ZIP"),
         text("location_city").alias("Charge_Point_City"),
@@ -49,7 +49,7 @@ def eviolin_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
         text("emp_id").alias("Service_Provider_ID"),
         text(pl.concat_str(pl.col("country_code").str.to_uppercase(), pl.col("party_id").str.to_uppercase()))
         .alias("Infra_Provider_ID"),
-        csvfmt.fixed("total_cost_excl_e4", 4, d).alias("Calculated_Cost"),
+        csvfmt.fixed("total_cost_excl_e4", 4).alias("Calculated_Cost"),
     ]
 
 
@@ -77,7 +77,7 @@ def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
 
 def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
     """The ZIP's files by name (see `parts`)."""
-    return {name: csvfmt.to_csv(part.select(eviolin_columns(data, d)), d) for name, part in parts(data)}
+    return {name: csvfmt.to_csv(part.select(eviolin_columns(data)), d) for name, part in parts(data)}
 
 
 def summary(data: ExportData) -> pl.DataFrame:

@@ -118,8 +118,8 @@ def _empty(data: ExportData) -> pl.DataFrame:
     return data.cdrs.clear().join(pl.DataFrame(schema=_ADDED), on="pk", how="inner")
 
 
-def table(frame: pl.DataFrame, d: Dialect) -> pl.DataFrame:
-    """The file's columns as text."""
+def table(frame: pl.DataFrame) -> pl.DataFrame:
+    """The file's columns as cells (see `csvfmt.to_csv`)."""
     zones = frame["time_zone"].drop_nulls().unique().to_list()
     text = csvfmt.safe_text
     return frame.select(
@@ -142,22 +142,22 @@ def table(frame: pl.DataFrame, d: Dialect) -> pl.DataFrame:
         text("ou_code").alias("OU_Code"),
         text("payee_name").alias("Payee_Name"),
         text("iban").alias("Bank_Account"),
-        pl.col("payee_from").dt.strftime("%Y-%m-%d").alias("Bank_Account_Valid_From"),
+        pl.col("payee_from").alias("Bank_Account_Valid_From"),
         pl.col("meter_start").cast(pl.String).alias("Meter_Start"),
         pl.col("meter_stop").cast(pl.String).alias("Meter_Stop"),
-        csvfmt.fixed("volume_e4", 4, d).alias("Volume"),
-        csvfmt.fixed("tariff_excl_e4", 4, d).alias("Reimbursement_Tariff_Excl_VAT"),
-        csvfmt.fixed("tariff_incl_e4", 4, d).alias("Reimbursement_Tariff_Incl_VAT"),
-        pl.col("tariff_from").dt.strftime("%Y-%m-%d").alias("Reimbursement_Tariff_Valid_From"),
-        csvfmt.money("excl_e4", d).alias("Reimbursement_Excl_VAT"),
-        csvfmt.money("incl_e4", d).alias("Reimbursement_Incl_VAT"),
+        csvfmt.fixed("volume_e4", 4).alias("Volume"),
+        csvfmt.fixed("tariff_excl_e4", 4).alias("Reimbursement_Tariff_Excl_VAT"),
+        csvfmt.fixed("tariff_incl_e4", 4).alias("Reimbursement_Tariff_Incl_VAT"),
+        pl.col("tariff_from").alias("Reimbursement_Tariff_Valid_From"),
+        csvfmt.money("excl_e4").alias("Reimbursement_Excl_VAT"),
+        csvfmt.money("incl_e4").alias("Reimbursement_Incl_VAT"),
         text("reimbursement_currency").alias("Currency"),
     )
 
 
 def build(data: ExportData, d: Dialect) -> bytes:
     """The CSV file."""
-    return csvfmt.to_csv(table(rows(data), d), d)
+    return csvfmt.to_csv(table(rows(data)), d)
 
 
 def summary(data: ExportData) -> pl.DataFrame:

@@ -14,19 +14,25 @@ from cdrlib.exports import csvfmt
 EXCEL, EU, PLAIN = (csvfmt.DIALECTS[n] for n in ("excel", "excel-eu", "plain"))
 
 
-def texts(expr: pl.Expr, frame: pl.DataFrame) -> list[str | None]:
-    return frame.select(expr.alias("x"))["x"].to_list()
+def texts(expr: pl.Expr, frame: pl.DataFrame, d: csvfmt.Dialect = PLAIN) -> list[str | None]:
+    """Text cells as they are; number and instant cells as `to_csv` writes them in dialect ``d``
+    (None: an empty cell)."""
+    cells = frame.select(expr.alias("x"))
+    if cells.schema["x"] == pl.String:
+        return cells["x"].to_list()
+    lines = csvfmt.to_csv(frame.select(expr.alias("x")), d, bom=False).decode().split(d.line_end)[1:-1]
+    return [line or None for line in lines]
 
 
 def test_fixed_decimals_round_half_away_from_zero_in_both_marks():
     frame = pl.DataFrame({"v": [123_456, -5, None, -50, 0, 49, 50, -150, 10_000_000_000_000]})
-    assert texts(csvfmt.fixed("v", 4, EXCEL), frame) == [
+    assert texts(csvfmt.fixed("v", 4), frame) == [
         "12.3456", "-0.0005", None, "-0.0050", "0.0000", "0.0049", "0.0050", "-0.0150", "1000000000.0000"
     ]
-    assert texts(csvfmt.money("v", EXCEL), frame) == [
+    assert texts(csvfmt.money("v"), frame) == [
         "12.35", "0.00", None, "-0.01", "0.00", "0.00", "0.01", "-0.02", "1000000000.00"
     ]
-    assert texts(csvfmt.money("v", EU), frame)[:2] == ["12,35", "0,00"]
+    assert texts(csvfmt.money("v"), frame, EU)[:2] == ["12,35", "0,00"]
 
 
 def test_instants_in_utc_and_in_each_rows_zone_with_its_offset():
