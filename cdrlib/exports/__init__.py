@@ -36,7 +36,7 @@ class Format:
     summary: Callable[[ExportData], pl.DataFrame]  # per file and currency: rows and sums (`data.summary`)
 
     def file_name(self, data: ExportData) -> str:
-        return f"{self.stem}_{data.label}.{self.extension}"
+        return data.file_name(self.stem, self.extension)
 
     @property
     def mime(self) -> str:
@@ -68,7 +68,7 @@ FORMATS: dict[str, Format] = {
             "reimbursement",
             "Reimbursement CDRs",
             "Home and fleet charging to pay back to drivers (CSV)",
-            "cdrs-reimbursement",
+            reimbursement.STEM,
             "csv",
             reimbursement.build,
             reimbursement.summary,
@@ -77,7 +77,7 @@ FORMATS: dict[str, Format] = {
             "distribution",
             "Tariff distribution CDRs",
             "Each session's revenue split between energy, the CPO and the customer (CSV)",
-            "cdrs-distribution",
+            distribution.STEM,
             "csv",
             distribution.build,
             distribution.summary,

@@ -9,7 +9,6 @@ then only quotes (RFC 4180: a field holding the delimiter, a quote or a line bre
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,14 +135,12 @@ def to_csv(frame: pl.DataFrame, d: Dialect, *, header: bool = True, bom: bool | 
     """The CSV file of ``frame``: text cells, number cells (`fixed`: ``Decimal``), instant cells (`utc_text`:
     UTC ``Datetime``) and dates; null is an empty cell. Header and BOM (as the dialect says) first,
     unless ``header`` is False (a later chunk of the same file); ``bom`` overrides the dialect's."""
-    buffer = io.BytesIO()
-    if (d.bom if bom is None else bom) and header:
-        buffer.write(BOM)
     # An empty text is an empty cell, like an unknown value (polars would write "" for it).
     text = pl.col(pl.String)
     frame = frame.with_columns(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).name.keep())
-    frame.write_csv(
-        buffer,
+    # To a str, not to a Python file: polars then writes in one piece, a third faster.
+    body = frame.write_csv(
+        None,
         separator=d.delimiter,
         line_terminator=d.line_end,
         quote_style="necessary",
@@ -152,8 +149,8 @@ def to_csv(frame: pl.DataFrame, d: Dialect, *, header: bool = True, bom: bool | 
         decimal_comma=d.decimal_mark == ",",
         datetime_format=_UTC_FORMAT,
         date_format="%Y-%m-%d",
-    )
-    return buffer.getvalue()
+    ).encode()
+    return BOM + body if (d.bom if bom is None else bom) and header else body
 
 
 # ------------------------------------------------------------------------------------------ file names

@@ -7,8 +7,10 @@ is whole days in the reporting time zone, both ends inclusive (domain.md, Money 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -16,6 +18,8 @@ from cdrlib import model
 from cdrlib import period as periods
 from cdrlib.errors import ConfigError
 from cdrlib.store import Store
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,22 @@ class ExportData:
     cdrs: pl.DataFrame
     tariffs: pl.DataFrame
     master: MasterData = field(default_factory=MasterData)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def label(self) -> str:
         """``<from>_<to>`` as in the spec's file names."""
         return f"{self.first:%Y-%m-%d}_{self.last:%Y-%m-%d}"
+
+    def file_name(self, stem: str, extension: str) -> str:
+        """A file name of the spec: ``<stem>_<from>_<to>.<extension>``."""
+        return f"{stem}_{self.label}.{extension}"
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, once per period read: the preview and the download share the work."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[no-any-return]
 
 
 def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str) -> ExportData:
@@ -72,8 +87,18 @@ def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str) -> Expo
         ou_parents={o.code: o.parent_code for o in store.ous()},
         card_ous={c.contract_id.upper(): c.ou_code for c in store.cards()},
     )
-    cdrs = cdrs.with_columns(tariff_pk=_applicable_tariff(cdrs, links, tariffs))
+    cdrs = cdrs.with_columns(_chunked_like(_applicable_tariff(cdrs, links, tariffs), cdrs))
     return ExportData(first, last, cdrs, tariffs, master)
+
+
+def _chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
+    """``series`` cut where ``frame``'s columns are (a parallel read leaves them in pieces): a column
+    cut otherwise makes polars re-join every column of the frame, a copy of all of it."""
+    if frame.width == 0 or frame.n_chunks() <= 1:
+        return series
+    lengths = frame.to_series(0).chunk_lengths()
+    offsets = [sum(lengths[:i]) for i in range(len(lengths))]
+    return pl.concat([series.slice(o, n) for o, n in zip(offsets, lengths, strict=True)], rechunk=False)
 
 
 def summary(frame: pl.DataFrame, file: str, sums: dict[str, str]) -> pl.DataFrame:

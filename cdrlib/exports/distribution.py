@@ -53,11 +53,19 @@ _ADDED: dict[str, pl.DataType] = {
 }
 
 
+STEM = "cdrs-distribution"  # the file is ``<stem>_<from>_<to>.csv``
+
+
 def file_name(data: ExportData) -> str:
-    return f"cdrs-distribution_{data.label}.csv"
+    return data.file_name(STEM, "csv")
 
 
 def rows(data: ExportData) -> pl.DataFrame:
+    """`_rows`, once per period read."""
+    return data.memo(__name__, lambda: _rows(data))
+
+
+def _rows(data: ExportData) -> pl.DataFrame:
     """The CDRs of the period under a distribution rule (the CDR's columns and `_ADDED`), in order."""
     master = data.master
     if not master.rules or data.cdrs.is_empty():

@@ -43,7 +43,12 @@ _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 def rows(data: ExportData) -> pl.DataFrame:
     """`ExportData.cdrs` with what the Full columns need besides: the applicable tariff's id and type,
     and its prices at the start (``_e4`` integers, null where unknown). Worked out on a narrow frame and
-    put beside the CDRs' columns, so that the wide frame is never copied."""
+    put beside the CDRs' columns."""
+    return data.cdrs.hstack(_start_columns(data))
+
+
+def _start_columns(data: ExportData) -> pl.DataFrame:
+    """The columns `rows` adds, one row per CDR in the same order."""
     known = data.tariffs.select("tariff_pk", pl.col("tariff_id").alias("start_tariff_id"),
                                 pl.col("type").alias("tariff_type"))
     zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
@@ -55,14 +60,13 @@ def rows(data: ExportData) -> pl.DataFrame:
                 + local.dt.second().cast(pl.Int32)),
     ).with_row_index("_row")
     prices = _price_table(narrow, data.tariffs)
-    added = (
+    return (
         narrow.sort("_clock")
         .join_asof(prices, left_on="_clock", right_on="_from", by=["tariff_pk", "_day"], check_sortedness=False)
         .sort("_row")
         .join(known, on="tariff_pk", how="left", maintain_order="left")
         .select("start_tariff_id", "tariff_type", *_PRICE_COLUMNS)
     )
-    return data.cdrs.hstack(added)
 
 
 def full_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
@@ -130,10 +134,11 @@ def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
 def build(data: ExportData, d: Dialect) -> bytes:
     """The ZIP file: the CDRs are formatted a chunk at a time while earlier chunks are deflated on
     other threads (`archive.ZipBuilder`), so that a million CDRs never exist as one CSV text."""
-    table = rows(data)
+    added = _start_columns(data)  # beside each chunk: adding it to the whole frame would copy it
     columns = full_columns(data, d)
     with archive.ZipBuilder() as z:
-        for index, chunk in enumerate(table.iter_slices(CHUNK_ROWS) if table.height else [table]):
+        for index, offset in enumerate(range(0, max(data.cdrs.height, 1), CHUNK_ROWS)):
+            chunk = data.cdrs.slice(offset, CHUNK_ROWS).hstack(added.slice(offset, CHUNK_ROWS))
             cells = chunk.select(pl.col("roamed"), *columns)
             for name, keep in ((ROAMED, pl.col("roamed")), (NOT_ROAMED, ~pl.col("roamed"))):
                 z.write(name, csvfmt.to_csv(cells.filter(keep).drop("roamed"), d, header=index == 0))

@@ -49,11 +49,19 @@ _ADDED: dict[str, pl.DataType] = {
 }
 
 
+STEM = "cdrs-reimbursement"  # the file is ``<stem>_<from>_<to>.csv``
+
+
 def file_name(data: ExportData) -> str:
-    return f"cdrs-reimbursement_{data.label}.csv"
+    return data.file_name(STEM, "csv")
 
 
 def rows(data: ExportData) -> pl.DataFrame:
+    """`_rows`, once per period read."""
+    return data.memo(__name__, lambda: _rows(data))
+
+
+def _rows(data: ExportData) -> pl.DataFrame:
     """The reimbursement CDRs of the period (the CDR's columns and `_ADDED`), in the period's order."""
     configs = data.master.reimbursements
     if not configs or data.cdrs.is_empty():

@@ -58,23 +58,28 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     if partition_on is not None and parts > 1 and rows_hint >= MIN_PARTITION_ROWS:
         options = {"partition_on": partition_on, "partition_num": parts}
     table = _cx.read_sql(url, sql, return_type="arrow", **options)
+    batches = table.to_batches()
+    del table
     if options:
-        table = _in_key_order(table, partition_on)
-    frame = pl.from_arrow(table, rechunk=False)
-    assert isinstance(frame, pl.DataFrame)
-    if frame.is_empty() and frame.width == 0:
+        batches = _in_key_order(batches, partition_on)
+    # Batch by batch, each freed once converted: peak memory is the frame plus one batch, not twice
+    # the frame (polars keeps its own string layout, so the conversion copies).
+    parts: list[pl.DataFrame] = []
+    while batches:
+        part = pl.from_arrow(batches.pop(0))
+        assert isinstance(part, pl.DataFrame)
+        parts.append(part.cast(schema))  # type: ignore[arg-type]
+    if not parts:
         return pl.DataFrame(schema=schema)
-    frame = frame.cast(schema)  # type: ignore[arg-type]
+    frame = pl.concat(parts, rechunk=False)
     if options and not frame[partition_on].is_sorted():  # not seen; SQLite reads a key range in order
         frame = frame.sort(partition_on)
     return frame
 
 
-def _in_key_order(table: Any, key: str | None) -> Any:
+def _in_key_order(batches: list[Any], key: str | None) -> list[Any]:
     """The record batches of a partitioned read in the order of their first ``key``: each partition is
     a key range read in order, so this orders the whole without moving a row."""
-    import pyarrow as pa
-
-    batches = [b for b in table.to_batches() if b.num_rows]
+    batches = [b for b in batches if b.num_rows]
     batches.sort(key=lambda b: b.column(key)[0].as_py())
-    return pa.Table.from_batches(batches, schema=table.schema)
+    return batches

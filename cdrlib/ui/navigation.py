@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview", default=True),
     PageSpec("pages/costs.py", "Costs & tariffs", ":material/euro:", "costs"),
     PageSpec("pages/cdr.py", "CDR explorer", ":material/manage_search:", "cdr"),
+    PageSpec("pages/exports.py", "Exports", ":material/file_download:", "exports"),
     PageSpec("pages/imports.py", "Imports", ":material/upload_file:", "imports"),
 )
 
