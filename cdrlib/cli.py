@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import polars as pl
 from tqdm import tqdm
 
 from cdrlib import demo, enrich, exports, importer, model, pricing, settings
@@ -284,10 +285,12 @@ def _export(args: argparse.Namespace, conf: settings.Settings, out: TextIO) -> i
         raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from exc
     cdrs = data.cdrs
     print(f"wrote {target} ({len(payload):,} bytes): {cdrs.height} CDRs created {data.first} .. {data.last}", file=out)
-    roamed = cdrs.filter(cdrs["roamed"])
-    for emp, count in sorted(roamed.group_by("emp_id").len().iter_rows(), key=lambda r: str(r[0])):
-        print(f"  {emp or 'unknown EMP'}: {count} roamed CDRs", file=out)
-    print(f"  not roamed: {cdrs.height - roamed.height} CDRs", file=out)
+    for file, rows in fmt.summary(data).group_by("file", maintain_order=True).agg(pl.col("Rows").sum()).iter_rows():
+        print(f"  {file}: {rows} rows", file=out)
+    if fmt.name == "full":  # one file for all EMPs: their counts (the Normal ZIP has a file per EMP)
+        roamed = cdrs.filter(cdrs["roamed"])
+        for emp, count in sorted(roamed.group_by("emp_id").len().iter_rows(), key=lambda r: str(r[0])):
+            print(f"  of which EMP {emp or 'unknown'}: {count} roamed CDRs", file=out)
     return EXIT_OK
 
 

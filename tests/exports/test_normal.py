@@ -102,7 +102,18 @@ def test_cli_writes_the_file_and_prints_the_counts(store, tmp_path):
     assert res.returncode == 0, res.stderr
     target = tmp_path / "cdrs-normal_2024-03-01_2024-03-31.zip"
     assert zipfile.ZipFile(target).namelist() == ["DE_ICE.csv", "NLTNM.csv", "not_roamed.csv"]
-    assert "5 CDRs created" in res.stdout and "NLTNM: 3 roamed CDRs" in res.stdout and "not roamed: 1" in res.stdout
+    assert "5 CDRs created" in res.stdout and "NLTNM.csv: 3 rows" in res.stdout
+    assert "not_roamed.csv: 1 rows" in res.stdout
+    full = run("export", "full", "--from", "2024-03-01", "--to", "2024-03-31", "--db", store.url, "-o", str(tmp_path))
+    assert full.returncode == 0, full.stderr
+    assert "cdrs_full.csv: 4 rows" in full.stdout and "of which EMP NLTNM: 3 roamed CDRs" in full.stdout
+    assert zipfile.ZipFile(tmp_path / "cdrs-full_2024-03-01_2024-03-31.zip").testzip() is None
+    for name in ("reimbursement", "distribution"):
+        res = run("export", name, "--from", "2024-03-01", "--to", "2024-03-31", "--db", store.url, "-o", str(tmp_path))
+        assert res.returncode == 0, res.stderr
+        assert (tmp_path / f"cdrs-{name}_2024-03-01_2024-03-31.csv").read_bytes().startswith(b"\xef\xbb\xbfCDR_ID")
+    empty = run("export", "full", "--from", "2020-01-01", "--to", "2020-01-31", "--db", store.url, "-o", str(tmp_path))
+    assert empty.returncode == 0 and "0 CDRs created" in empty.stdout
     bad = run("export", "normal", "--from", "2024-03-31", "--to", "2024-03-01", "--db", store.url)
     assert bad.returncode == 2 and "after" in bad.stderr
     assert run("export", "normal", "--from", "31-03-2024", "--to", "2024-03-01").returncode == 2
