@@ -15,7 +15,6 @@ needs them; entries are dated 1980-01-01 so that the same data give the same byt
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 import zlib
@@ -31,7 +30,7 @@ except ImportError:  # pragma: no cover - isal is in requirements.txt; zlib give
     _deflate = zlib  # type: ignore[no-redef]
     LEVEL = 1
 
-MAX_PENDING = 4  # chunks being deflated at once (bounds the memory held by CSV text)
+MAX_PENDING = 3  # chunks being deflated at once (bounds the memory held by CSV text)
 _ZIP64_LIMIT = 0xFFFFFFFF
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
 _DOS_TIME = 0
@@ -81,42 +80,45 @@ class ZipBuilder:
     def close(self) -> bytes:
         """The whole ZIP file."""
         self._closed = True
-        out = io.BytesIO()
-        central = io.BytesIO()
+        pieces: list[bytes] = []  # joined once at the end: the ZIP is copied once, not three times
+        offset = 0
+        central: list[bytes] = []
         try:
             for entry in self._entries.values():
-                offset = out.tell()
-                body = b"".join(f.result() for f in entry.parts) + _FINAL
-                zip64 = self._force_zip64 or max(entry.size, len(body), offset) >= _ZIP64_LIMIT
+                compressed = sum(len(f.result()) for f in entry.parts) + len(_FINAL)
+                zip64 = self._force_zip64 or max(entry.size, compressed, offset) >= _ZIP64_LIMIT
                 name = entry.name.encode("utf-8")
                 flags = 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
                 version = 45 if zip64 else 20
-                sizes = (_ZIP64_LIMIT, _ZIP64_LIMIT) if zip64 else (len(body), entry.size)
-                local_extra = struct.pack("<HHQQ", 1, 16, entry.size, len(body)) if zip64 else b""
-                out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, version, flags, 8, _DOS_TIME, _DOS_DATE,
-                                      entry.crc, *sizes, len(name), len(local_extra)))
-                out.write(name + local_extra)
-                out.write(body)
-                central_extra = struct.pack("<HHQQQ", 1, 24, entry.size, len(body), offset) if zip64 else b""
-                central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | version, version, flags, 8,
-                                          _DOS_TIME, _DOS_DATE, entry.crc, *sizes, len(name), len(central_extra),
-                                          0, 0, 0, 0o644 << 16, _ZIP64_LIMIT if zip64 else offset))
-                central.write(name + central_extra)
+                sizes = (_ZIP64_LIMIT, _ZIP64_LIMIT) if zip64 else (compressed, entry.size)
+                local_extra = struct.pack("<HHQQ", 1, 16, entry.size, compressed) if zip64 else b""
+                header = struct.pack("<IHHHHHIIIHH", 0x04034B50, version, flags, 8, _DOS_TIME, _DOS_DATE,
+                                     entry.crc, *sizes, len(name), len(local_extra)) + name + local_extra
+                pieces.append(header)
+                pieces.extend(f.result() for f in entry.parts)
+                pieces.append(_FINAL)
+                entry.parts.clear()
+                central_extra = struct.pack("<HHQQQ", 1, 24, entry.size, compressed, offset) if zip64 else b""
+                central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | version, version, flags, 8,
+                                           _DOS_TIME, _DOS_DATE, entry.crc, *sizes, len(name), len(central_extra),
+                                           0, 0, 0, 0o644 << 16, _ZIP64_LIMIT if zip64 else offset))
+                central.append(name + central_extra)
+                offset += len(header) + compressed
         finally:
             self._pool.shutdown(wait=True)
-        start = out.tell()
-        directory = central.getvalue()
-        out.write(directory)
+        start = offset
+        directory = b"".join(central)
+        pieces.append(directory)
         count = len(self._entries)
         if self._force_zip64 or start >= _ZIP64_LIMIT or count >= 0xFFFF:
-            end64 = out.tell()
-            out.write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, (3 << 8) | 45, 45, 0, 0, count, count,
-                                  len(directory), start))
-            out.write(struct.pack("<IIQI", 0x07064B50, 0, end64, 1))
-            out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, _ZIP64_LIMIT, _ZIP64_LIMIT, 0))
+            end64 = start + len(directory)
+            pieces.append(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, (3 << 8) | 45, 45, 0, 0, count, count,
+                                      len(directory), start))
+            pieces.append(struct.pack("<IIQI", 0x07064B50, 0, end64, 1))
+            pieces.append(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, _ZIP64_LIMIT, _ZIP64_LIMIT, 0))
         else:
-            out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), start, 0))
-        return out.getvalue()
+            pieces.append(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), start, 0))
+        return b"".join(pieces)
 
     def __enter__(self) -> ZipBuilder:
         return self

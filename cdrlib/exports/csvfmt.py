@@ -126,7 +126,7 @@ _FORMULA_START = r"^[=+\-@\t\r]"
 def safe_text(column: str | pl.Expr) -> pl.Expr:
     """Spreadsheet safety: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
     would run as a formula in Excel; it is written with a leading ``'``. Numbers never pass here."""
-    value = pl.col(column) if isinstance(column, str) else column
+    value = (pl.col(column) if isinstance(column, str) else column).cast(pl.String)  # also a categorical
     return pl.when(value.str.contains(_FORMULA_START)).then(pl.concat_str(pl.lit("'"), value)).otherwise(value)
 
 

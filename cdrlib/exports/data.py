@@ -133,7 +133,7 @@ def _applicable_tariff(cdrs: pl.DataFrame, links: pl.DataFrame, tariffs: pl.Data
     if cdrs.is_empty() or tariffs.is_empty():
         return pl.Series("tariff_pk", [None] * cdrs.height, dtype=pl.Int64)
     # Every id spelling seen, to a code per case-folded id.
-    spellings = pl.concat([tariffs["tariff_id"], cdrs["tariff_id"].unique()]).drop_nulls().unique()
+    spellings = pl.concat([tariffs["tariff_id"], cdrs["tariff_id"].unique().cast(pl.String)]).drop_nulls().unique()
     folded = spellings.str.to_lowercase()
     codes = dict(zip(folded.unique().sort().to_list(), range(len(spellings)), strict=False))
     id_code = dict(zip(spellings.to_list(), (codes[f] for f in folded.to_list()), strict=True))
@@ -142,7 +142,9 @@ def _applicable_tariff(cdrs: pl.DataFrame, links: pl.DataFrame, tariffs: pl.Data
         "valid_from_us", "valid_until_us",
     )
     wanted = cdrs.select(
-        "pk", "start_us", pl.col("tariff_id").replace_strict(id_code, default=None, return_dtype=pl.Int32).alias("want")
+        "pk",
+        "start_us",
+        pl.col("tariff_id").cast(pl.String).replace_strict(id_code, default=None, return_dtype=pl.Int32).alias("want"),
     )
     carried = (
         links.join(versions, on="tariff_pk")

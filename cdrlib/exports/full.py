@@ -122,7 +122,7 @@ def full_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
 SUMS = {**normal.SUMS, "Calculated_Cost_Incl_VAT": "total_cost_incl_e4"}
 
 
-CHUNK_ROWS = 50_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
+CHUNK_ROWS = 40_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
 
 
 def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
@@ -159,7 +159,7 @@ def summary(data: ExportData) -> pl.DataFrame:
 def _coordinate(column: str, d: Dialect) -> pl.Expr:
     """A latitude or longitude as sent (OCPI: 5 to 7 decimals), a number in the dialect's decimal mark
     (its minus sign is not a formula); anything else as guarded text."""
-    value = pl.col(column)
+    value = pl.col(column).cast(pl.String)
     number = value.str.replace(".", d.decimal_mark, literal=True) if d.decimal_mark != "." else value
     return pl.when(value.str.contains(_NUMBER)).then(number).otherwise(csvfmt.safe_text(value))
 

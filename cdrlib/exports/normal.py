@@ -47,7 +47,7 @@ def eviolin_columns(data: ExportData) -> list[pl.Expr]:
         pl.lit(None, dtype=pl.String).alias("OBIS_Code"),  # not known from OCPI
         text("evse_id").alias("Charge_Point_ID"),
         text("emp_id").alias("Service_Provider_ID"),
-        text(pl.concat_str(pl.col("country_code").str.to_uppercase(), pl.col("party_id").str.to_uppercase()))
+        text(pl.concat_str(pl.col("country_code", "party_id").cast(pl.String).str.to_uppercase()))
         .alias("Infra_Provider_ID"),
         csvfmt.fixed("total_cost_excl_e4", 4).alias("Calculated_Cost"),
     ]

@@ -76,9 +76,9 @@ def _rows(data: ExportData) -> pl.DataFrame:
     zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
     candidates = (
         data.cdrs.with_columns(
-            _cc=pl.col("country_code").str.to_lowercase(),
-            _party=pl.col("party_id").str.to_lowercase(),
-            _loc=pl.col("location_id").str.to_lowercase(),
+            _cc=pl.col("country_code").cast(pl.String).str.to_lowercase(),
+            _party=pl.col("party_id").cast(pl.String).str.to_lowercase(),
+            _loc=pl.col("location_id").cast(pl.String).str.to_lowercase(),
             _day=csvfmt.local_naive("start_us", "time_zone", zones).dt.date(),
         )
         .join(keys, on=["_cc", "_party", "_loc"], how="left", maintain_order="left")

@@ -227,37 +227,40 @@ FOUND_COLUMNS: dict[str, pl.DataType] = {
 MAX_FOUND = 200  # rows `find_cdrs` returns at most
 
 # `Store.export_frame`: what the exports need of each CDR, raw (``_e4`` integers, epoch microseconds).
+# Columns with few distinct values (a location's, a tariff's, an EMP's) are categorical: a million CDRs
+# then hold each value once, about 0.35 GB less (bench/bench_export.py).
+_CAT = pl.Categorical()
 EXPORT_COLUMNS: dict[str, pl.DataType] = {
     "pk": pl.Int64(),
-    "country_code": pl.String(),
-    "party_id": pl.String(),
+    "country_code": _CAT,
+    "party_id": _CAT,
     "cdr_id": pl.String(),
     "start_us": pl.Int64(),
     "end_us": pl.Int64(),
     "created_us": pl.Int64(),
-    "time_zone": pl.String(),
+    "time_zone": _CAT,
     "session_id": pl.String(),
-    "token_country_code": pl.String(),
-    "token_party_id": pl.String(),
+    "token_country_code": _CAT,
+    "token_party_id": _CAT,
     "token_uid": pl.String(),
-    "token_type": pl.String(),
+    "token_type": _CAT,
     "token_contract_id": pl.String(),
-    "auth_method": pl.String(),
-    "location_id": pl.String(),
-    "location_name": pl.String(),
-    "location_address": pl.String(),
-    "location_city": pl.String(),
-    "location_postal_code": pl.String(),
-    "location_country": pl.String(),
-    "location_latitude": pl.String(),
-    "location_longitude": pl.String(),
-    "evse_uid": pl.String(),
-    "evse_id": pl.String(),
-    "connector_id": pl.String(),
-    "connector_standard": pl.String(),
-    "connector_power_type": pl.String(),
-    "meter_id": pl.String(),
-    "currency": pl.String(),
+    "auth_method": _CAT,
+    "location_id": _CAT,
+    "location_name": _CAT,
+    "location_address": _CAT,
+    "location_city": _CAT,
+    "location_postal_code": _CAT,
+    "location_country": _CAT,
+    "location_latitude": _CAT,
+    "location_longitude": _CAT,
+    "evse_uid": _CAT,
+    "evse_id": _CAT,
+    "connector_id": _CAT,
+    "connector_standard": _CAT,
+    "connector_power_type": _CAT,
+    "meter_id": _CAT,
+    "currency": _CAT,
     "total_cost_excl_e4": pl.Int64(),
     "total_cost_incl_e4": pl.Int64(),
     "total_energy_e4": pl.Int64(),
@@ -273,13 +276,13 @@ EXPORT_COLUMNS: dict[str, pl.DataType] = {
     "calc_total_fixed_cost_excl_e4": pl.Int64(),
     "credit": pl.Boolean(),
     "credit_reference_id": pl.String(),
-    "ou_code": pl.String(),
-    "location_ou_code": pl.String(),
+    "ou_code": _CAT,
+    "location_ou_code": _CAT,
     "meter_start": pl.Int64(),
     "meter_stop": pl.Int64(),
     "roamed": pl.Boolean(),
-    "emp_id": pl.String(),
-    "tariff_id": pl.String(),
+    "emp_id": _CAT,
+    "tariff_id": _CAT,
 }
 # `Store.tariff_versions`: every stored tariff version.
 TARIFF_COLUMNS: dict[str, pl.DataType] = {
@@ -1001,13 +1004,20 @@ class Store:
             self.engine, sa.select(*_frame_columns(EXPORT_COLUMNS)).where(*in_period), EXPORT_COLUMNS,
             rows_hint=count, partition_on="pk",
         )
+        # The links by key range (the created-in-period CDRs were mostly stored one after another), then
+        # kept where the CDR is in the frame: a range scan of the clustered key beats a join per link.
         ct = s.cdr_tariff
+        link_schema = {"cdr_pk": pl.Int64(), "seq": pl.Int64(), "tariff_pk": pl.Int64()}
+        if frame.is_empty():
+            return frame, pl.DataFrame(schema=link_schema)
+        low, high = frame["pk"].min(), frame["pk"].max()
         links = fastread.read(
             self.engine,
-            sa.select(ct.c.cdr_pk, ct.c.seq, ct.c.tariff_pk).join_from(ct, c, c.c.pk == ct.c.cdr_pk).where(*in_period),
-            {"cdr_pk": pl.Int64(), "seq": pl.Int64(), "tariff_pk": pl.Int64()},
-            rows_hint=count, partition_on="cdr_pk",
+            sa.select(ct.c.cdr_pk, ct.c.seq, ct.c.tariff_pk).where(ct.c.cdr_pk >= low, ct.c.cdr_pk <= high),
+            link_schema,
+            rows_hint=0,
         )
+        links = links.filter(pl.col("cdr_pk").is_in(frame["pk"].implode()))
         return frame, links
 
     def tariff_versions(self) -> pl.DataFrame:
