@@ -122,7 +122,7 @@ def full_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
 SUMS = {**normal.SUMS, "Calculated_Cost_Incl_VAT": "total_cost_incl_e4"}
 
 
-CHUNK_ROWS = 40_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
+CHUNK_ROWS = 25_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
 
 
 def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
