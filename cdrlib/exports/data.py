@@ -87,11 +87,11 @@ def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str) -> Expo
         ou_parents={o.code: o.parent_code for o in store.ous()},
         card_ous={c.contract_id.upper(): c.ou_code for c in store.cards()},
     )
-    cdrs = cdrs.with_columns(_chunked_like(_applicable_tariff(cdrs, links, tariffs), cdrs))
+    cdrs = cdrs.with_columns(chunked_like(_applicable_tariff(cdrs, links, tariffs), cdrs))
     return ExportData(first, last, cdrs, tariffs, master)
 
 
-def _chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
+def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
     """``series`` cut where ``frame``'s columns are (a parallel read leaves them in pieces): a column
     cut otherwise makes polars re-join every column of the frame, a copy of all of it."""
     if frame.width == 0 or frame.n_chunks() <= 1:

@@ -44,7 +44,8 @@ def rows(data: ExportData) -> pl.DataFrame:
     """`ExportData.cdrs` with what the Full columns need besides: the applicable tariff's id and type,
     and its prices at the start (``_e4`` integers, null where unknown). Worked out on a narrow frame and
     put beside the CDRs' columns."""
-    return data.cdrs.hstack(_start_columns(data))
+    added = _start_columns(data)
+    return data.cdrs.with_columns(export_data.chunked_like(added[c], data.cdrs) for c in added.columns)
 
 
 def _start_columns(data: ExportData) -> pl.DataFrame:
@@ -125,9 +126,9 @@ SUMS = {**normal.SUMS, "Calculated_Cost_Incl_VAT": "total_cost_incl_e4"}
 CHUNK_ROWS = 25_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
 
 
-def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
-    """The ZIP's two files by name with their CDRs (`rows`)."""
-    table = rows(data)
+def parts(data: ExportData, table: pl.DataFrame | None = None) -> list[tuple[str, pl.DataFrame]]:
+    """The ZIP's two files by name with their CDRs (`rows`; ``table``: some columns of them)."""
+    table = rows(data) if table is None else table
     return [(ROAMED, table.filter(pl.col("roamed"))), (NOT_ROAMED, table.filter(~pl.col("roamed")))]
 
 
@@ -153,7 +154,8 @@ def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
 
 def summary(data: ExportData) -> pl.DataFrame:
     """Per file and currency: the CDRs and the sums of the volume and the costs."""
-    return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data)])
+    narrow = data.cdrs.select("roamed", "currency", *SUMS.values())
+    return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data, narrow)])
 
 
 def _coordinate(column: str, d: Dialect) -> pl.Expr:

@@ -54,19 +54,23 @@ def eviolin_columns(data: ExportData) -> list[pl.Expr]:
 
 
 def with_tariff_type(data: ExportData) -> pl.DataFrame:
-    """`ExportData.cdrs` with ``tariff_type``: the OCPI type of the tariff applicable at the start."""
+    """`ExportData.cdrs` with ``tariff_type``: the OCPI type of the tariff applicable at the start
+    (looked up on the one column and put beside the others, so that the wide frame is not copied)."""
     types = data.tariffs.select("tariff_pk", pl.col("type").alias("tariff_type"))
-    return data.cdrs.join(types, on="tariff_pk", how="left", maintain_order="left")
+    found = data.cdrs.select("tariff_pk").join(types, on="tariff_pk", how="left", maintain_order="left")
+    return data.cdrs.with_columns(export_data.chunked_like(found["tariff_type"], data.cdrs))
 
 
 # The preview's sums (`cdrlib.exports.data.summary`): file column -> raw column.
 SUMS = {"Volume": "total_energy_e4", "Calculated_Cost": "total_cost_excl_e4"}
 
 
-def parts(data: ExportData) -> list[tuple[str, pl.DataFrame]]:
-    """The ZIP's files by name with their CDRs (raw rows): ``<EMP>.csv`` per EMP with roamed CDRs, in
-    name order, then ``not_roamed.csv``."""
-    rows = with_tariff_type(data).with_columns(_emp=pl.col("emp_id").fill_null(UNKNOWN_EMP))
+def parts(data: ExportData, rows: pl.DataFrame | None = None) -> list[tuple[str, pl.DataFrame]]:
+    """The ZIP's files by name with their CDRs (raw rows; ``rows``: some columns of them): ``<EMP>.csv``
+    per EMP with roamed CDRs, in name order, then ``not_roamed.csv``."""
+    rows = (with_tariff_type(data) if rows is None else rows).with_columns(
+        _emp=pl.col("emp_id").fill_null(UNKNOWN_EMP)
+    )
     roamed = rows.filter(pl.col("roamed"))
     names = csvfmt.file_names(roamed["_emp"].unique().to_list(), ".csv", taken=[NOT_ROAMED])
     out = [(names[emp], part) for (emp,), part in roamed.partition_by("_emp", as_dict=True).items()]
@@ -82,4 +86,5 @@ def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
 
 def summary(data: ExportData) -> pl.DataFrame:
     """Per file and currency: the CDRs and the sums of ``Volume`` and ``Calculated_Cost``."""
-    return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data)])
+    narrow = data.cdrs.select("roamed", "emp_id", "currency", *SUMS.values())
+    return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data, narrow)])
