@@ -97,6 +97,11 @@ def local_text(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
     return expr.otherwise(None)
 
 
+def zones(frame: pl.DataFrame, column: str = "time_zone") -> list[str]:
+    """The IANA zones present in ``frame``: what `local_text` and `local_naive` convert to."""
+    return frame[column].drop_nulls().unique().cast(pl.String).to_list()
+
+
 def local_naive(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
     """Epoch microseconds as the local wall-clock time (naive) in each row's zone."""
     instant = pl.from_epoch(pl.col(column), time_unit="us").dt.replace_time_zone("UTC")

@@ -101,6 +101,14 @@ def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
     return pl.concat([series.slice(o, n) for o, n in zip(offsets, lengths, strict=True)], rechunk=False)
 
 
+def beside(data: ExportData, found: list[tuple[Any, ...]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The period's CDRs that have a row in ``found`` (by ``pk``, its first field), with that row's
+    fields (``schema``) beside their own, in the period's order: how a format adds what it worked out
+    per CDR in Python (a reimbursement, a distribution split). No rows: an empty frame of those columns."""
+    added = pl.DataFrame(found, schema=schema, orient="row")
+    return data.cdrs.join(added, on="pk", how="inner", maintain_order="left")
+
+
 def summary(frame: pl.DataFrame, file: str, sums: dict[str, str]) -> pl.DataFrame:
     """What a file holds, per currency: ``file``, ``Currency``, ``Rows`` and, per ``sums`` entry (the
     file's column name -> an ``_e4`` column of ``frame``), the exact sum as a decimal (4 places).

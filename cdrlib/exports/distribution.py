@@ -69,10 +69,10 @@ def _rows(data: ExportData) -> pl.DataFrame:
     """The CDRs of the period under a distribution rule (the CDR's columns and `_ADDED`), in order."""
     master = data.master
     if not master.rules or data.cdrs.is_empty():
-        return data.cdrs.clear().join(pl.DataFrame(schema=_ADDED), on="pk", how="inner")
+        return export_data.beside(data, [], _ADDED)
     by_ou = {r.ou_code: r for r in master.rules}
     rule_of: dict[str | None, model.DistributionRule | None] = {}
-    zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
+    zones = csvfmt.zones(data.cdrs)
     source = data.cdrs.select(
         "pk",
         pl.coalesce("location_ou_code", "ou_code").alias("_ou"),
@@ -91,8 +91,7 @@ def _rows(data: ExportData) -> pl.DataFrame:
             continue
         shares = calc.distribute(Decimal(cost_e4).scaleb(-4), Decimal(energy_e4 or 0).scaleb(-4), version)
         found.append((pk, *_split(rule, version, shares)))
-    added = pl.DataFrame(found, schema=_ADDED, orient="row")
-    return data.cdrs.join(added, on="pk", how="inner", maintain_order="left")
+    return export_data.beside(data, found, _ADDED)
 
 
 def _split(rule: model.DistributionRule, version: model.DistributionVersion, s: calc.Shares) -> tuple[Any, ...]:
@@ -106,7 +105,7 @@ def _split(rule: model.DistributionRule, version: model.DistributionVersion, s: 
 
 def table(frame: pl.DataFrame) -> pl.DataFrame:
     """The file's columns as cells (see `csvfmt.to_csv`)."""
-    zones = frame["time_zone"].drop_nulls().unique().to_list()
+    zones = csvfmt.zones(frame)
     text = csvfmt.safe_text
     return frame.select(
         text("cdr_id").alias("CDR_ID"),

@@ -40,20 +40,13 @@ _COSTS = (("energy", "Energy_Cost"), ("time", "Time_Cost"), ("parking", "Parking
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
-def rows(data: ExportData) -> pl.DataFrame:
-    """`ExportData.cdrs` with what the Full columns need besides: the applicable tariff's id and type,
-    and its prices at the start (``_e4`` integers, null where unknown). Worked out on a narrow frame and
-    put beside the CDRs' columns."""
-    added = _start_columns(data)
-    return data.cdrs.with_columns(export_data.chunked_like(added[c], data.cdrs) for c in added.columns)
-
-
 def _start_columns(data: ExportData) -> pl.DataFrame:
-    """The columns `rows` adds, one row per CDR in the same order."""
+    """What the Full columns need besides the CDR's own: the applicable tariff's id and type, and its
+    prices at the start (``_e4`` integers, null where unknown); one row per CDR in the same order, worked
+    out on a narrow frame and put beside each chunk of CDRs by `build`."""
     known = data.tariffs.select("tariff_pk", pl.col("tariff_id").alias("start_tariff_id"),
                                 pl.col("type").alias("tariff_type"))
-    zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
-    local = csvfmt.local_naive("start_us", "time_zone", zones)
+    local = csvfmt.local_naive("start_us", "time_zone", csvfmt.zones(data.cdrs))
     narrow = data.cdrs.select(
         "tariff_pk",
         _day=local.dt.date(),
@@ -71,9 +64,9 @@ def _start_columns(data: ExportData) -> pl.DataFrame:
 
 
 def full_columns(data: ExportData, d: Dialect) -> list[pl.Expr]:
-    """The 53 columns of the Full download as cell expressions over `rows` (see `csvfmt.to_csv`); the
-    coordinates keep their text, with the dialect's decimal mark."""
-    zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
+    """The 53 columns of the Full download as cell expressions (see `csvfmt.to_csv`) over the CDRs with
+    `_start_columns` beside them; the coordinates keep their text, with the dialect's decimal mark."""
+    zones = csvfmt.zones(data.cdrs)
     text = csvfmt.safe_text
     sender = pl.any_horizontal(pl.col(f"total_{name}_cost_excl_e4").is_not_null() for name, _ in _COSTS)
     costs = [
@@ -126,10 +119,8 @@ SUMS = {**normal.SUMS, "Calculated_Cost_Incl_VAT": "total_cost_incl_e4"}
 CHUNK_ROWS = 25_000  # CDRs formatted and deflated at a time: bounds memory, overlaps the two
 
 
-def parts(data: ExportData, table: pl.DataFrame | None = None) -> list[tuple[str, pl.DataFrame]]:
-    """The ZIP's two files by name with their CDRs (`rows`; ``table``: some columns of them)."""
-    table = rows(data) if table is None else table
-    return [(ROAMED, table.filter(pl.col("roamed"))), (NOT_ROAMED, table.filter(~pl.col("roamed")))]
+# The ZIP's two files, in order, and which CDRs each holds.
+_FILES = ((ROAMED, pl.col("roamed")), (NOT_ROAMED, ~pl.col("roamed")))
 
 
 def build(data: ExportData, d: Dialect) -> bytes:
@@ -141,21 +132,15 @@ def build(data: ExportData, d: Dialect) -> bytes:
         for index, offset in enumerate(range(0, max(data.cdrs.height, 1), CHUNK_ROWS)):
             chunk = data.cdrs.slice(offset, CHUNK_ROWS).hstack(added.slice(offset, CHUNK_ROWS))
             cells = chunk.select(pl.col("roamed"), *columns)
-            for name, keep in ((ROAMED, pl.col("roamed")), (NOT_ROAMED, ~pl.col("roamed"))):
+            for name, keep in _FILES:
                 z.write(name, csvfmt.to_csv(cells.filter(keep).drop("roamed"), d, header=index == 0))
         return z.close()
-
-
-def files(data: ExportData, d: Dialect) -> dict[str, bytes]:
-    """The ZIP's two files by name, whole (for tests and small periods; `build` streams)."""
-    columns = full_columns(data, d)
-    return {name: csvfmt.to_csv(part.select(columns), d) for name, part in parts(data)}
 
 
 def summary(data: ExportData) -> pl.DataFrame:
     """Per file and currency: the CDRs and the sums of the volume and the costs."""
     narrow = data.cdrs.select("roamed", "currency", *SUMS.values())
-    return pl.concat([export_data.summary(part, name, SUMS) for name, part in parts(data, narrow)])
+    return pl.concat([export_data.summary(narrow.filter(keep), name, SUMS) for name, keep in _FILES])
 
 
 def _coordinate(column: str, d: Dialect) -> pl.Expr:

@@ -65,7 +65,7 @@ def _rows(data: ExportData) -> pl.DataFrame:
     """The reimbursement CDRs of the period (the CDR's columns and `_ADDED`), in the period's order."""
     configs = data.master.reimbursements
     if not configs or data.cdrs.is_empty():
-        return _empty(data)
+        return export_data.beside(data, [], _ADDED)
     by_location: dict[tuple[str, str, str], list[model.ReimbursementConfig]] = {}
     for config in configs:
         key = (config.location_country_code, config.location_party_id, config.location_id)
@@ -73,7 +73,7 @@ def _rows(data: ExportData) -> pl.DataFrame:
     keys = pl.DataFrame(
         [list(k) for k in by_location], schema=["_cc", "_party", "_loc"], orient="row"
     ).with_columns(_at=pl.lit(True))
-    zones = data.cdrs["time_zone"].drop_nulls().unique().to_list()
+    zones = csvfmt.zones(data.cdrs)
     candidates = (
         data.cdrs.with_columns(
             _cc=pl.col("country_code").cast(pl.String).str.to_lowercase(),
@@ -94,8 +94,7 @@ def _rows(data: ExportData) -> pl.DataFrame:
                             card_ou=card_ou, ou_subtree=data.master.ou_subtree):
                 found.append((pk, *_reimbursed(config, day, energy_e4, credit)))
                 break
-    added = pl.DataFrame(found, schema=_ADDED, orient="row")
-    return data.cdrs.join(added, on="pk", how="inner", maintain_order="left")
+    return export_data.beside(data, found, _ADDED)
 
 
 def _reimbursed(config: model.ReimbursementConfig, day: dt.date | None, energy_e4: int | None,
@@ -122,13 +121,9 @@ def _reimbursed(config: model.ReimbursementConfig, day: dt.date | None, energy_e
     )
 
 
-def _empty(data: ExportData) -> pl.DataFrame:
-    return data.cdrs.clear().join(pl.DataFrame(schema=_ADDED), on="pk", how="inner")
-
-
 def table(frame: pl.DataFrame) -> pl.DataFrame:
     """The file's columns as cells (see `csvfmt.to_csv`)."""
-    zones = frame["time_zone"].drop_nulls().unique().to_list()
+    zones = csvfmt.zones(frame)
     text = csvfmt.safe_text
     return frame.select(
         text("cdr_id").alias("CDR_ID"),
