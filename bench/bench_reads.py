@@ -2,8 +2,8 @@
 
 On a store of N demo CDRs (default 1,000,000, generated into a temporary SQLite file unless ``--db``
 names an existing store), it times and prints:
-- the dashboard's read of a year of sessions (`Store.session_frame`) and its KPIs and daily trend
-  (`cdrlib.analytics`), as the Overview page does for a one-year period;
+- the dashboard's read of every CDR (`Store.analytics_frame`, `analytics.prepare`) and the KPIs and
+  daily trend of a year (`cdrlib.analytics`), as the Overview page does for a one-year period;
 - an export's read of one month of CDRs by creation date with their charging periods and tariffs
   (`Store.iter_cdrs`), the input of the monthly exports;
 and the peak memory of the process. Neither read makes a query per CDR.
@@ -38,14 +38,15 @@ def _timed(label: str, fn):  # type: ignore[no-untyped-def]
 
 def run(store: Store) -> None:
     year = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), TZ)
-    start, end = year.bounds()
-    frame = _timed("year of sessions: Store.session_frame", lambda: store.session_frame(start, end))
-    print(f"{'':<46} {frame.height:,} sessions")
-    kpis = _timed("year: KPIs", lambda: analytics.Kpis.from_frame(analytics.kpis(frame.lazy()).collect()))
+    every = _timed("every CDR: Store.analytics_frame", store.analytics_frame)
+    print(f"{'':<46} {every.height:,} CDRs, {every.estimated_size() / 2**20:,.0f} MiB")
+    every = _timed("analytics.prepare", lambda: analytics.prepare(every, TZ))
+    frame = analytics.select(every.lazy(), "start", year.first, year.last, analytics.SessionFilter())
+    kpis = _timed("year: KPIs", lambda: analytics.Kpis.from_frame(analytics.kpis(frame).collect()))
     print(f"{'':<46} {kpis.main_currency}: {kpis.main.revenue_excl} excl. VAT")
     _timed(
         "year: daily trend",
-        lambda: analytics.trend(frame.lazy(), TZ, "day", year.first, year.last, kpis.main_currency).collect(),
+        lambda: analytics.trend(frame, "day", year.first, year.last, kpis.main_currency).collect(),
     )
     month = Period(dt.date(2025, 3, 1), dt.date(2025, 3, 31), TZ)
     m_start, m_end = month.bounds()

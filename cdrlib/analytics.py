@@ -33,12 +33,69 @@ from cdrlib import model
 RATIO_PLACES = 4  # decimals kept for averages, prices per kWh, shares and changes
 
 Grain = Literal["day", "week", "month"]
+Basis = Literal["start", "created"]
+BASES: dict[str, str] = {"start": "Session start", "created": "CDR created"}
+Power = Literal["AC", "DC"]
 GRAINS: dict[str, str] = {"day": "1d", "week": "1w", "month": "1mo"}  # polars truncate intervals
 SplitBy = Literal["power", "roamed"]
 
 _IS_SESSION = ~pl.col("credit").fill_null(False)
 _PARKING_E4 = pl.col("total_parking_time_e4").fill_null(0)
 _CHARGING_E4 = (pl.col("total_time_e4") - _PARKING_E4).clip(lower_bound=0)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """Which CDRs a page covers besides the period. Empty collections and None mean "all".
+
+    ``ou_codes`` should already include the children of a chosen OU (see `Store.ou_subtree`); a CDR
+    matches on its EVSE's OU (``ou_code``). ``power``: ``AC`` or ``DC``, by the connector's power type.
+    """
+
+    ou_codes: frozenset[str] = frozenset()
+    location_ids: frozenset[str] = frozenset()
+    emp_ids: frozenset[str] = frozenset()
+    roamed: bool | None = None
+    power: Power | None = None
+
+
+def prepare(frame: pl.DataFrame, reporting_tz: str) -> pl.DataFrame:
+    """The store's analytics frame (`Store.analytics_frame`) with what every selection needs, computed
+    once: ``start_local`` (the session start as a naive local time at the location, in its own zone),
+    ``start_day`` (its date), ``created_day`` (the local date of ``created_us`` in ``reporting_tz``:
+    the day the exports count it on) and ``power`` (``AC`` / ``DC``)."""
+    utc = pl.from_epoch("start_us", time_unit="us").dt.replace_time_zone("UTC")
+    zones = frame["time_zone"].drop_nulls().unique().sort().to_list()
+
+    def naive(zone: str) -> pl.Expr:
+        return utc.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+
+    local = pl.coalesce(*(pl.when(pl.col("time_zone") == z).then(naive(z)) for z in zones), naive(reporting_tz))
+    created = pl.from_epoch("created_us", time_unit="us").dt.replace_time_zone("UTC")
+    return frame.with_columns(
+        start_local=local,
+        created_day=created.dt.convert_time_zone(reporting_tz).dt.date(),
+        power=pl.when(pl.col("connector_power_type").str.starts_with("DC")).then(pl.lit("DC")).otherwise(pl.lit("AC")),
+    ).with_columns(start_day=pl.col("start_local").dt.date())
+
+
+def select(lf: pl.LazyFrame, basis: Basis, first: dt.date, last: dt.date, flt: SessionFilter) -> pl.LazyFrame:
+    """The CDRs of a `prepare`d frame whose ``basis`` date lies in ``first`` .. ``last`` (both included)
+    and that pass ``flt``, with that date as ``day``: the local date of the session start at the
+    location (``start``), or the reporting-zone date the CDR was created (``created``, as the exports)."""
+    day = pl.col("start_day" if basis == "start" else "created_day")
+    conditions = [day.is_between(first, last)]
+    if flt.ou_codes:
+        conditions.append(pl.col("ou_code").is_in(sorted(flt.ou_codes)))
+    if flt.location_ids:
+        conditions.append(pl.col("location_id").is_in(sorted(flt.location_ids)))
+    if flt.emp_ids:
+        conditions.append(pl.col("emp_id").is_in(sorted(flt.emp_ids)))
+    if flt.roamed is not None:
+        conditions.append(pl.col("roamed").fill_null(False) == flt.roamed)
+    if flt.power is not None:
+        conditions.append(pl.col("power") == flt.power)
+    return lf.filter(*conditions).with_columns(day=day)
 
 
 def _total(expr: pl.Expr) -> pl.Expr:
@@ -180,28 +237,23 @@ class Kpis:
         return ratio(self.roamed_sessions, self.sessions)
 
 
-def _local_date(tz: str) -> pl.Expr:
-    return pl.from_epoch("start_us", time_unit="us").dt.replace_time_zone("UTC").dt.convert_time_zone(tz).dt.date()
-
-
 def trend(
     lf: pl.LazyFrame,
-    tz: str,
     grain: Grain,
     first: dt.date,
     last: dt.date,
     currency: str | None,
 ) -> pl.LazyFrame:
-    """Sessions, kWh and revenue per local day, week (from Monday) or month of the session start.
+    """Sessions, kWh and revenue per ``day`` (the date of `select`), week (from Monday) or month.
 
-    Buckets run over ``first`` .. ``last`` in ``tz`` with zeros where nothing happened; a bucket is
-    named by its first day (a week's Monday may fall before ``first``). Rows whose local start
-    date lies outside the period are left out. Columns: ``bucket`` (date), ``sessions``,
+    Buckets run over ``first`` .. ``last`` with zeros where nothing happened; a bucket is named by
+    its first day (a week's Monday may fall before ``first``). Rows whose ``day`` lies outside the
+    period are left out. Columns: ``bucket`` (date), ``sessions``,
     ``energy_e4``, ``revenue_excl_e4`` (CDRs in ``currency`` only, credit CDRs included; 0 when
     ``currency`` is None).
     """
     every = GRAINS[grain]
-    day = _local_date(tz)
+    day = pl.col("day")
     revenue = (
         pl.col("total_cost_excl_e4").filter(pl.col("currency") == currency)
         if currency is not None
@@ -234,7 +286,7 @@ def split(lf: pl.LazyFrame, by: SplitBy) -> pl.LazyFrame:
     ``roamed`` (``Roamed`` / ``Not roamed``). Columns: ``label``, ``sessions``, ``energy_e4``;
     sorted by label; credit CDRs are not sessions and left out."""
     if by == "power":
-        label = pl.when(pl.col("connector_power_type").str.starts_with("DC")).then(pl.lit("DC")).otherwise(pl.lit("AC"))
+        label = pl.col("power")
     elif by == "roamed":
         label = pl.when(pl.col("roamed").fill_null(False)).then(pl.lit("Roamed")).otherwise(pl.lit("Not roamed"))
     else:

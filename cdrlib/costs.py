@@ -97,27 +97,22 @@ def default_grain(days: int) -> analytics.Grain:
     return "month"
 
 
-def _local_date(tz: str) -> pl.Expr:
-    return pl.from_epoch("start_us", time_unit="us").dt.replace_time_zone("UTC").dt.convert_time_zone(tz).dt.date()
-
-
 def component_trend(
     lf: pl.LazyFrame,
-    tz: str,
     grain: analytics.Grain,
     first: dt.date,
     last: dt.date,
     currency: str,
 ) -> pl.LazyFrame:
-    """Revenue excl. VAT in ``currency`` by component per local day, week (from Monday) or month of
-    the session start, over ``first`` .. ``last`` in ``tz`` with zeros where nothing happened (the
-    buckets of `analytics.trend`). Credit CDRs included (negative).
+    """Revenue excl. VAT in ``currency`` by component per ``day`` (the date of `analytics.select`), week
+    (from Monday) or month, over ``first`` .. ``last`` with zeros where nothing happened (the buckets
+    of `analytics.trend`). Credit CDRs included (negative).
 
     Columns: ``bucket`` (date), ``currency``, ``cdrs``, ``revenue_excl_e4``, then `COST_COLUMNS`,
     which add up to ``revenue_excl_e4`` in every row.
     """
     every = analytics.GRAINS[grain]
-    day = _local_date(tz)
+    day = pl.col("day")
     measured = (
         lf.filter(pl.col("currency") == currency, day.is_between(first, last))
         .with_columns(*_component_costs(), bucket=day.dt.truncate(every))
@@ -279,6 +274,13 @@ class PriceChecks:
     def share(self, status: str) -> Decimal | None:
         """The CDRs of ``status`` (ok, mismatch, unpriced) as a fraction of the checked ones."""
         return analytics.ratio(getattr(self, status), self.checked)
+
+
+def issue_keys(lf: pl.LazyFrame, limit: int) -> pl.LazyFrame:
+    """The keys (``pk``) of the CDRs whose price check is a mismatch or unpriced, newest session first,
+    at most ``limit``: `Store.price_issues` reads their details."""
+    issue = pl.col("price_status").is_in([model.PRICE_MISMATCH, model.PRICE_UNPRICED])
+    return lf.filter(issue).sort(["start_us", "pk"], descending=True).head(limit).select("pk")
 
 
 def issue_differences(issues: pl.LazyFrame) -> pl.LazyFrame:

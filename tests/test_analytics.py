@@ -55,7 +55,9 @@ def row(start: dt.datetime = TUESDAY, **changes: Any) -> dict[str, Any]:
 
 
 def frame(*rows: dict[str, Any]) -> pl.LazyFrame:
-    return pl.DataFrame(list(rows), schema=SESSION_COLUMNS, orient="row").lazy()
+    """The rows as the pages see them: `analytics.prepare`d, dated by their local start."""
+    df = analytics.prepare(pl.DataFrame(list(rows), schema=SESSION_COLUMNS, orient="row"), AMS)
+    return df.lazy().with_columns(day=pl.col("start_day"))
 
 
 def kpis(*rows: dict[str, Any]) -> analytics.Kpis:
@@ -218,7 +220,7 @@ def test_trend_by_local_day_across_spring_forward() -> None:
         row(utc(2024, 3, 31, 22, 0)),  # 1 April 00:00 +02:00: outside the period
         row(utc(2024, 2, 29, 22, 59)),  # 29 February 23:59 +01:00: outside the period
     )
-    df = analytics.trend(lf, AMS, "day", D(2024, 3, 1), D(2024, 3, 31), "EUR").collect()
+    df = analytics.trend(lf, "day", D(2024, 3, 1), D(2024, 3, 31), "EUR").collect()
     assert df.height == 31
     assert df["bucket"][0] == D(2024, 3, 1) and df["bucket"][-1] == D(2024, 3, 31)
     by_day = {r["bucket"]: (r["sessions"], r["energy_e4"], r["revenue_excl_e4"]) for r in df.to_dicts()}
@@ -235,7 +237,7 @@ def test_trend_by_local_day_across_fall_back() -> None:
         row(utc(2024, 10, 27, 22, 59)),  # 27 October 23:59 +01:00 (the 25-hour day)
         row(utc(2024, 10, 27, 23, 0)),  # 28 October 00:00 +01:00
     )
-    df = analytics.trend(lf, AMS, "day", D(2024, 10, 27), D(2024, 10, 28), None).collect()
+    df = analytics.trend(lf, "day", D(2024, 10, 27), D(2024, 10, 28), None).collect()
     assert df.to_dicts() == [
         {"bucket": D(2024, 10, 27), "sessions": 2, "energy_e4": 400_000, "revenue_excl_e4": 0},
         {"bucket": D(2024, 10, 28), "sessions": 1, "energy_e4": 200_000, "revenue_excl_e4": 0},
@@ -248,9 +250,9 @@ def test_trend_revenue_is_of_one_currency_and_includes_credits() -> None:
         row(utc(2024, 3, 5, 9), currency="GBP", total_cost_excl_e4=99_999),
         row(utc(2024, 3, 5, 10), credit=True, total_cost_excl_e4=-5_000),
     )
-    eur = analytics.trend(lf, AMS, "day", D(2024, 3, 5), D(2024, 3, 5), "EUR").collect()
+    eur = analytics.trend(lf, "day", D(2024, 3, 5), D(2024, 3, 5), "EUR").collect()
     assert eur.to_dicts() == [{"bucket": D(2024, 3, 5), "sessions": 2, "energy_e4": 400_000, "revenue_excl_e4": 50_000}]
-    gbp = analytics.trend(lf, AMS, "day", D(2024, 3, 5), D(2024, 3, 5), "GBP").collect()
+    gbp = analytics.trend(lf, "day", D(2024, 3, 5), D(2024, 3, 5), "GBP").collect()
     assert gbp["revenue_excl_e4"].to_list() == [99_999]
 
 
@@ -261,7 +263,7 @@ def test_trend_by_week_starts_on_monday() -> None:
         row(utc(2024, 3, 10, 22, 30)),  # Sunday 23:30 +01:00
         row(utc(2024, 3, 10, 23, 30)),  # Monday 11 March 00:30 +01:00
     )
-    df = analytics.trend(lf, AMS, "week", D(2024, 3, 1), D(2024, 3, 14), "EUR").collect()
+    df = analytics.trend(lf, "week", D(2024, 3, 1), D(2024, 3, 14), "EUR").collect()
     assert df.select("bucket", "sessions").to_dicts() == [
         {"bucket": D(2024, 2, 26), "sessions": 1},
         {"bucket": D(2024, 3, 4), "sessions": 2},
@@ -271,7 +273,7 @@ def test_trend_by_week_starts_on_monday() -> None:
 
 def test_trend_by_month() -> None:
     lf = frame(row(utc(2024, 1, 31, 23, 30)), row(utc(2024, 3, 5)))  # 1 February 00:30 +01:00; 5 March
-    df = analytics.trend(lf, AMS, "month", D(2024, 1, 15), D(2024, 3, 31), "EUR").collect()
+    df = analytics.trend(lf, "month", D(2024, 1, 15), D(2024, 3, 31), "EUR").collect()
     assert df.select("bucket", "sessions").to_dicts() == [
         {"bucket": D(2024, 1, 1), "sessions": 0},
         {"bucket": D(2024, 2, 1), "sessions": 1},
@@ -280,7 +282,7 @@ def test_trend_by_month() -> None:
 
 
 def test_trend_of_no_sessions_is_all_zeros() -> None:
-    df = analytics.trend(frame(), AMS, "day", D(2024, 3, 1), D(2024, 3, 3), "EUR").collect()
+    df = analytics.trend(frame(), "day", D(2024, 3, 1), D(2024, 3, 3), "EUR").collect()
     assert df["sessions"].to_list() == [0, 0, 0]
     assert df["revenue_excl_e4"].to_list() == [0, 0, 0]
 

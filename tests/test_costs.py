@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from cdrlib import costs, model
+from cdrlib import analytics, costs, model
 from cdrlib.store import ISSUE_COLUMNS, SESSION_COLUMNS
 from cdrlib.store.schema import to_micros
 from tests.factories import make_cdr, utc
@@ -69,12 +69,17 @@ ROWS = (
 )  # fmt: skip
 
 
+def _paged(df: pl.DataFrame) -> pl.LazyFrame:
+    """``df`` as the pages see it: `analytics.prepare`d, dated by the local start."""
+    return analytics.prepare(df, AMS).lazy().with_columns(day=pl.col("start_day"))
+
+
 def frame(*rows: dict[str, Any]) -> pl.LazyFrame:
-    return pl.DataFrame(list(rows or ROWS), schema=SESSION_COLUMNS, orient="row").lazy()
+    return _paged(pl.DataFrame(list(rows or ROWS), schema=SESSION_COLUMNS, orient="row"))
 
 
 def empty() -> pl.LazyFrame:
-    return pl.DataFrame(schema=SESSION_COLUMNS).lazy()
+    return _paged(pl.DataFrame(schema=SESSION_COLUMNS))
 
 
 def costs_of(
@@ -92,7 +97,7 @@ def costs_of(
 
 # ---------------------------------------------------------------------- revenue by component
 def test_component_trend_per_week_adds_up_to_the_revenue() -> None:
-    df = costs.component_trend(frame(), AMS, "week", D(2024, 3, 1), D(2024, 3, 31), "EUR").collect()
+    df = costs.component_trend(frame(), "week", D(2024, 3, 1), D(2024, 3, 31), "EUR").collect()
     assert df.to_dicts() == [
         {"bucket": D(2024, 2, 26), "currency": "EUR", "cdrs": 0, "revenue_excl_e4": 0, **costs_of()},
         # A and its credit D cancel out; B leaves 2,000 of its total to no component
@@ -106,26 +111,26 @@ def test_component_trend_per_week_adds_up_to_the_revenue() -> None:
 
 
 def test_component_trend_per_day_uses_the_local_date_and_never_mixes_currencies() -> None:
-    df = costs.component_trend(frame(), AMS, "day", D(2024, 3, 1), D(2024, 3, 31), "EUR").collect()
+    df = costs.component_trend(frame(), "day", D(2024, 3, 1), D(2024, 3, 31), "EUR").collect()
     assert df.height == 31
     by_day = {r["bucket"]: r["revenue_excl_e4"] for r in df.to_dicts() if r["cdrs"]}
     # F started 12 March 23:30 UTC: 13 March 00:30 local. E (GBP) is not in the EUR figures.
     assert by_day == {D(2024, 3, 4): 0, D(2024, 3, 5): 40_000, D(2024, 3, 11): 5_000, D(2024, 3, 13): 100_000,
                       D(2024, 3, 20): 12_345}  # fmt: skip
-    gbp = costs.component_trend(frame(), AMS, "month", D(2024, 3, 1), D(2024, 3, 31), "GBP").collect()
+    gbp = costs.component_trend(frame(), "month", D(2024, 3, 1), D(2024, 3, 31), "GBP").collect()
     assert gbp.to_dicts() == [
         {"bucket": D(2024, 3, 1), "currency": "GBP", "cdrs": 1, "revenue_excl_e4": 60_000, **costs_of(energy=60_000)}
     ]
 
 
 def test_component_trend_leaves_out_sessions_outside_the_period() -> None:
-    df = costs.component_trend(frame(), AMS, "day", D(2024, 3, 5), D(2024, 3, 12), "EUR").collect()
+    df = costs.component_trend(frame(), "day", D(2024, 3, 5), D(2024, 3, 12), "EUR").collect()
     assert df["bucket"].to_list() == [D(2024, 3, d) for d in range(5, 13)]
     assert df["revenue_excl_e4"].sum() == 45_000  # B and C; F is local 13 March
 
 
 def test_component_trend_without_cdrs_is_zeros() -> None:
-    df = costs.component_trend(empty(), AMS, "month", D(2024, 3, 1), D(2024, 4, 30), "EUR").collect()
+    df = costs.component_trend(empty(), "month", D(2024, 3, 1), D(2024, 4, 30), "EUR").collect()
     assert df.to_dicts() == [
         {"bucket": D(2024, 3, 1), "currency": "EUR", "cdrs": 0, "revenue_excl_e4": 0, **costs_of()},
         {"bucket": D(2024, 4, 1), "currency": "EUR", "cdrs": 0, "revenue_excl_e4": 0, **costs_of()},

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
+
+import polars as pl
 
 from cdrlib import importer, model
 from cdrlib.store import views
@@ -20,7 +21,6 @@ TARIFF = {
     ],
     "last_updated": "2024-01-01T00:00:00Z",
 }
-WIDE = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
 
 
 def test_ok_mismatch_and_unpriced_are_kept_with_both_figures(store, conf, tmp_path):  # noqa: F811
@@ -51,7 +51,8 @@ def test_ok_mismatch_and_unpriced_are_kept_with_both_figures(store, conf, tmp_pa
     assert unpriced.status == "unpriced" and unpriced.total_cost is None
     assert "names (NOPE) is not known" in unpriced.reason
 
-    issues = store.price_issues(*WIDE)
+    frame = store.analytics_frame()
+    issues = store.price_issues(frame.filter(pl.col("price_status") != "ok")["pk"].to_list())
     assert sorted(issues["cdr_id"].to_list()) == ["NO-TARIFF", "WRONG", "WRONG-VAT"]
     row = issues.filter(issues["cdr_id"] == "WRONG").row(0, named=True)
     assert (row["total_cost_excl_e4"], row["calc_total_cost_excl_e4"]) == (50_000, 55_000)

@@ -32,6 +32,7 @@ from cdrlib.store import schema as s
 from cdrlib.store.schema import to_micros
 
 __all__ = [
+    "ANALYTICS_COLUMNS",
     "EXPORT_COLUMNS",
     "FOUND_COLUMNS",
     "ISSUE_COLUMNS",
@@ -39,7 +40,6 @@ __all__ = [
     "AddResult",
     "PreparedCdrs",
     "RejectionRow",
-    "SessionFilter",
     "Store",
     "prepare_cdrs",
 ]
@@ -142,20 +142,7 @@ class RejectionRow:
     is_conflict: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SessionFilter:
-    """Which CDRs a dashboard read covers. Empty collections mean "all".
-
-    ``ou_codes`` should already include the children of a chosen OU (see `Store.ou_subtree`).
-    """
-
-    ou_codes: frozenset[str] = frozenset()
-    location_ids: frozenset[str] = frozenset()
-    emp_ids: frozenset[str] = frozenset()
-    roamed: bool | None = None
-
-
-# The columns a dashboard read returns (`Store.session_frame`), with their polars types.
+# The columns of a dashboard session (part of `Store.analytics_frame`), with their polars types.
 SESSION_COLUMNS: dict[str, pl.DataType] = {
     "pk": pl.Int64(),
     "cdr_id": pl.String(),
@@ -185,6 +172,16 @@ SESSION_COLUMNS: dict[str, pl.DataType] = {
     "total_reservation_cost_excl_e4": pl.Int64(),
     "tariff_id": pl.String(),
     "price_status": pl.String(),
+}
+
+# `Store.analytics_frame`: every CDR with what the analytics pages need, `SESSION_COLUMNS` and these.
+ANALYTICS_COLUMNS: dict[str, pl.DataType] = {
+    **SESSION_COLUMNS,
+    "country_code": pl.String(),
+    "party_id": pl.String(),
+    "token_contract_id": pl.String(),
+    "evse_uid": pl.String(),
+    "max_power_e4": pl.Int64(),  # kW: the highest MAX_POWER of the CDR's charging periods; None when not given
 }
 
 # `Store.price_issues`: CDRs whose stated cost disagrees with the engine's, or that it cannot price.
@@ -224,6 +221,7 @@ FOUND_COLUMNS: dict[str, pl.DataType] = {
     "currency": pl.String(),
     "price_status": pl.String(),
 }
+_CHECKED_AT = "price_checks_updated_at"  # meta key: when `set_price_checks` last stored checks
 MAX_FOUND = 200  # rows `find_cdrs` returns at most
 
 # `Store.export_frame`: what the exports need of each CDR, raw (``_e4`` integers, epoch microseconds).
@@ -294,8 +292,6 @@ TARIFF_COLUMNS: dict[str, pl.DataType] = {
     "valid_until_us": pl.Int64(),
     "document": pl.String(),
 }
-_SESSION_BOOLEANS = [n for n, t in SESSION_COLUMNS.items() if t == pl.Boolean()]
-_SESSION_READ_SCHEMA = {n: pl.Int64() if n in _SESSION_BOOLEANS else t for n, t in SESSION_COLUMNS.items()}
 _SESSION_SELECT = {
     "start_us": "start_date_time",
     "end_us": "end_date_time",
@@ -866,6 +862,7 @@ class Store:
             rows.append(row)
         with self.engine.begin() as conn:
             conn.execute(stmt, rows)
+        self.set_meta(_CHECKED_AT, _now().isoformat())
 
     def count_cdrs(self) -> int:
         with self.engine.connect() as conn:
@@ -944,51 +941,46 @@ class Store:
         ]
 
     # ------------------------------------------------------------------ dashboard reads
-    def session_frame(
-        self,
-        start: dt.datetime,
-        end: dt.datetime,
-        flt: SessionFilter = SessionFilter(),
-    ) -> pl.DataFrame:
-        """The CDRs whose session started in [start, end), one row each, `SESSION_COLUMNS`.
-
-        One range query on ``ix_cdr_start``; the filters are SQL conditions.
-        """
+    def price_issues(self, pks: Sequence[int]) -> pl.DataFrame:
+        """The CDRs with these keys (`ISSUE_COLUMNS`), newest session first: the caller picks the ones
+        whose price check is a mismatch or unpriced (``price_status``) from `analytics_frame`."""
         c = s.cdr
-        q = (
-            sa.select(*_frame_columns(SESSION_COLUMNS))
-            .where(c.c.start_date_time >= start, c.c.start_date_time < end)
-            .order_by(c.c.start_date_time, c.c.pk)
-        )
-        q = _filtered(q, flt)
+        rows: list[tuple[Any, ...]] = []
         with self.engine.connect() as conn:
-            result = conn.execute(q)
-            # The DB-API cursor's plain tuples: no Row object per CDR (a year is ~1M rows).
-            rows = result.cursor.fetchall()
-            result.close()
-        # SQLite returns booleans as 0/1: read them as integers, then cast.
-        frame = pl.DataFrame(rows, schema=_SESSION_READ_SCHEMA, orient="row")
-        return frame.with_columns(pl.col(_SESSION_BOOLEANS).cast(pl.Boolean))
+            for chunk in _chunks(sorted(set(pks)), _KEY_CHUNK):
+                q = sa.select(*_frame_columns(ISSUE_COLUMNS), c.c.pk).where(c.c.pk.in_(chunk))
+                rows.extend(tuple(r) for r in conn.execute(q).all())
+        rows.sort(key=lambda r: (r[3], r[-1]), reverse=True)  # start, then key: newest first
+        return pl.DataFrame([r[:-1] for r in rows], schema=ISSUE_COLUMNS, orient="row")
 
-    def price_issues(
-        self, start: dt.datetime, end: dt.datetime, flt: SessionFilter = SessionFilter(), *, limit: int = 1_000
-    ) -> pl.DataFrame:
-        """CDRs of sessions started in [start, end) whose price check is a mismatch or unpriced, newest
-        first, at most ``limit`` (`ISSUE_COLUMNS`)."""
-        c = s.cdr
-        q = (
-            sa.select(*_frame_columns(ISSUE_COLUMNS))
-            .where(
-                c.c.price_status.in_([model.PRICE_MISMATCH, model.PRICE_UNPRICED]),
-                c.c.start_date_time >= start,
-                c.c.start_date_time < end,
-            )
-            .order_by(c.c.start_date_time.desc(), c.c.pk.desc())
-            .limit(limit)
+    def analytics_frame(self) -> pl.DataFrame:
+        """Every CDR, one row each in key order (`ANALYTICS_COLUMNS`): what the analytics pages filter and
+        aggregate in memory. Read by `fastread` (in parallel key ranges for a SQLite file); the highest
+        MAX_POWER of each CDR comes from its charging periods, aggregated in the database."""
+        p = s.cdr_period
+        names = [n for n in ANALYTICS_COLUMNS if n != "max_power_e4"]
+        count = self.count_cdrs()
+        frame = fastread.read(
+            self.engine, sa.select(*_frame_columns(names)), {n: ANALYTICS_COLUMNS[n] for n in names},
+            rows_hint=count, partition_on="pk",
         )
+        power = fastread.read(
+            self.engine,
+            sa.select(p.c.cdr_pk.label("pk"), sa.func.max(p.c.max_power_e4).label("max_power_e4"))
+            .where(p.c.max_power_e4.is_not(None))
+            .group_by(p.c.cdr_pk),
+            {"pk": pl.Int64(), "max_power_e4": pl.Int64()},
+            rows_hint=0,
+        )
+        return frame.join(power, on="pk", how="left", maintain_order="left")
+
+    def data_version(self) -> tuple[Any, ...]:
+        """Changes whenever CDRs are added or their price checks are stored again: what a cached
+        `analytics_frame` is keyed by. Cheap: the highest key, the count and the last re-pricing."""
+        c = s.cdr
         with self.engine.connect() as conn:
-            rows = [tuple(r) for r in conn.execute(_filtered(q, flt)).all()]
-        return pl.DataFrame(rows, schema=ISSUE_COLUMNS, orient="row")
+            count, top = conn.execute(sa.select(sa.func.count(), sa.func.max(c.c.pk))).one()
+        return count, top, self.get_meta(_CHECKED_AT)
 
     def export_frame(self, created_from: dt.datetime, created_to: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The CDRs created in [created_from, created_to), one row each (`EXPORT_COLUMNS`), in the order
@@ -1087,20 +1079,6 @@ def _frame_columns(names: Iterable[str]) -> list[Any]:
         sa.type_coerce(c.c[_SESSION_SELECT[name]], sa.BigInteger).label(name) if name in _SESSION_SELECT else c.c[name]
         for name in names
     ]
-
-
-def _filtered(q: Any, flt: SessionFilter) -> Any:
-    """``q`` with the dashboard filters as SQL conditions on `schema.cdr`."""
-    c = s.cdr
-    if flt.ou_codes:
-        q = q.where(c.c.ou_code.in_(sorted(flt.ou_codes)))
-    if flt.location_ids:
-        q = q.where(c.c.location_id.in_(sorted(flt.location_ids)))
-    if flt.emp_ids:
-        q = q.where(c.c.emp_id.in_(sorted(flt.emp_ids)))
-    if flt.roamed is not None:
-        q = q.where(c.c.roamed == flt.roamed)
-    return q
 
 
 def _translate_errors(fn: Any) -> Any:

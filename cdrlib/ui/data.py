@@ -1,23 +1,30 @@
 """Cached reads for the pages: the one place where the dashboard reads the store and collects.
 
-The store is a resource (one engine per URL per server process); reads are cached for
-`CACHE_TTL_S` seconds, keyed by the store URL, the reporting time zone, the period and the filters.
-Each function collects its analytics pipeline once and hands back a small frame or dataclass.
+The store is a resource (one engine per URL per server process). The analytics pages work on one
+frame of every CDR (`cdrs`, the few columns they need, `analytics.prepare`d), read once per server
+process and store version and kept as a resource: a filter change then filters and aggregates in
+memory, with no read. The version (`Store.data_version`) is checked at most every `CACHE_TTL_S`
+seconds, or at once after "Reload data". Each function below collects its analytics pipeline once and
+hands back a small frame or dataclass, cached by the page's context (store, zone, version, basis,
+filters) and its own arguments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from cdrlib import analytics, costs, model, period, pricing
+from cdrlib.analytics import SessionFilter
 from cdrlib.period import Period
-from cdrlib.store import SessionFilter, Store, views
+from cdrlib.store import Store, views
 from cdrlib.ui.context import PageContext, filter_key
 
+MAX_ISSUES = 1_000  # price issues listed at most
 CACHE_TTL_S = 300  # a fresh import shows up after at most this long (or after "Reload data")
 _HASH = {PageContext: PageContext.cache_key, SessionFilter: filter_key}
 
@@ -76,27 +83,43 @@ def ou_subtree(url: str, code: str) -> frozenset[str]:
     return store(url).ou_subtree(code)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading sessions…", hash_funcs=_HASH)
-def sessions(ctx: PageContext, within: Period) -> pl.DataFrame:
-    """The sessions that started in ``within`` under the page's filters (`SESSION_COLUMNS`)."""
-    start, end = within.bounds()
-    return ctx.store.session_frame(start, end, ctx.flt)
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def version(url: str) -> tuple[Any, ...]:
+    """`Store.data_version`: what `cdrs` is keyed by."""
+    return store(url).data_version()
+
+
+@st.cache_resource(max_entries=1, show_spinner="Reading the CDRs…")
+def cdrs(url: str, tz: str, version: tuple[Any, ...]) -> pl.DataFrame:
+    """Every CDR of the store at ``version`` (`Store.analytics_frame`, `analytics.prepare`d in ``tz``).
+
+    A resource, not a cached copy: every page run shares the one frame (about 250 MB for a million
+    CDRs); only the latest version is kept.
+    """
+    return analytics.prepare(store(url).analytics_frame(), tz)
+
+
+def sessions(ctx: PageContext, within: Period) -> pl.LazyFrame:
+    """The CDRs of ``within`` (on the page's basis) under the page's filters, with their ``day``
+    (`analytics.select`). Lazy and not cached: the functions below aggregate it."""
+    frame = cdrs(ctx.url, ctx.tz, ctx.version).lazy()
+    return analytics.select(frame, ctx.basis, within.first, within.last, ctx.flt)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def kpis(ctx: PageContext, within: Period) -> analytics.Kpis:
-    return analytics.Kpis.from_frame(analytics.kpis(sessions(ctx, within).lazy()).collect())
+    return analytics.Kpis.from_frame(analytics.kpis(sessions(ctx, within)).collect())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def trend(ctx: PageContext, within: Period, grain: analytics.Grain, currency: str | None) -> pl.DataFrame:
-    lf = sessions(ctx, within).lazy()
-    return analytics.trend(lf, within.tz, grain, within.first, within.last, currency).collect()
+    lf = sessions(ctx, within)
+    return analytics.trend(lf, grain, within.first, within.last, currency).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def split(ctx: PageContext, within: Period, by: analytics.SplitBy) -> pl.DataFrame:
-    return analytics.split(sessions(ctx, within).lazy(), by).collect()
+    return analytics.split(sessions(ctx, within), by).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -112,23 +135,23 @@ def rejections(url: str, batch_pk: int) -> list[views.Rejection]:
 # ---------------------------------------------------------------------- costs and tariffs
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def price_checks(ctx: PageContext, within: Period) -> costs.PriceChecks:
-    return costs.PriceChecks.from_frame(costs.price_checks(sessions(ctx, within).lazy()).collect())
+    return costs.PriceChecks.from_frame(costs.price_checks(sessions(ctx, within)).collect())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def component_trend(ctx: PageContext, within: Period, grain: analytics.Grain, currency: str) -> pl.DataFrame:
-    lf = sessions(ctx, within).lazy()
-    return costs.component_trend(lf, within.tz, grain, within.first, within.last, currency).collect()
+    lf = sessions(ctx, within)
+    return costs.component_trend(lf, grain, within.first, within.last, currency).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def component_split(ctx: PageContext, within: Period, by: costs.SplitBy, currency: str) -> pl.DataFrame:
-    return costs.component_split(sessions(ctx, within).lazy(), by, currency).collect()
+    return costs.component_split(sessions(ctx, within), by, currency).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def price_per_kwh(ctx: PageContext, within: Period, currency: str) -> pl.DataFrame:
-    return costs.price_per_kwh(sessions(ctx, within).lazy(), currency).collect()
+    return costs.price_per_kwh(sessions(ctx, within), currency).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
@@ -138,10 +161,10 @@ def price_spread(ctx: PageContext, within: Period, currency: str) -> costs.Price
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading price issues…", hash_funcs=_HASH)
 def price_issues(ctx: PageContext, within: Period) -> pl.DataFrame:
-    """The mismatched and unpriced CDRs of sessions started in ``within`` (`ISSUE_COLUMNS`, newest
-    first), with the differences of `costs.issue_differences`."""
-    start, end = within.bounds()
-    return costs.issue_differences(ctx.store.price_issues(start, end, ctx.flt).lazy()).collect()
+    """The mismatched and unpriced CDRs of ``within`` under the page's filters (`ISSUE_COLUMNS`, newest
+    first, at most `MAX_ISSUES`), with the differences of `costs.issue_differences`."""
+    pks = costs.issue_keys(sessions(ctx, within), MAX_ISSUES).collect()["pk"].to_list()
+    return costs.issue_differences(ctx.store.price_issues(pks).lazy()).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)

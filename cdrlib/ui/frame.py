@@ -19,9 +19,10 @@ import streamlit as st
 
 from cdrlib import errors, model, period
 from cdrlib import settings as cdr_settings
+from cdrlib.analytics import SessionFilter
 from cdrlib.period import Period
 from cdrlib.settings import Settings
-from cdrlib.store import SessionFilter, Store, views
+from cdrlib.store import Store, views
 from cdrlib.ui import data, fmt, navigation
 from cdrlib.ui.context import PageContext
 
@@ -32,6 +33,8 @@ PROGRESS_POLL_S = 0.25  # how often a waiting page run redraws the demo progress
 
 # Widget keys: also the query parameter names of the URL.
 KEY_PERIOD = "period"
+KEY_BASIS = "basis"
+KEY_POWER = "power"
 KEY_OU = "ou"
 KEY_LOCATIONS = "location"
 KEY_EMPS = "emp"
@@ -40,6 +43,8 @@ KEY_ROAMED = "roamed"
 ALL_OUS = ""  # the OU option meaning "no OU filter"
 ROAMED_CHOICES = {"all": "All", "roamed": "Roamed", "not_roamed": "Not roamed"}
 _ROAMED_VALUE = {"all": None, "roamed": True, "not_roamed": False}
+BASIS_CHOICES = {"start": "Session start", "created": "CDR created"}
+POWER_CHOICES = {"all": "All", "AC": "AC", "DC": "DC"}
 
 
 def page(title: str) -> PageContext:
@@ -180,6 +185,19 @@ def _sidebar(settings: Settings, store: Store, choices: data.FilterChoices, demo
             persist_state="session",
         )
         first, last = _period_value(picked, default)
+        basis = st.radio(
+            "Period of",
+            list(BASIS_CHOICES),
+            format_func=BASIS_CHOICES.__getitem__,
+            key=KEY_BASIS,
+            horizontal=True,
+            help=(
+                "Session start: the day a session started, in its location's own time (the analytics). "
+                f"CDR created: the day the CDR was stored, in {tz}, as the monthly exports count it."
+            ),
+            bind="query-params",
+            persist_state="session",
+        )
         ou_labels = _ou_options(choices.ous)
         ou = st.selectbox(
             "Organization unit",
@@ -221,6 +239,16 @@ def _sidebar(settings: Settings, store: Store, choices: data.FilterChoices, demo
             bind="query-params",
             persist_state="session",
         )
+        power = st.radio(
+            "AC / DC",
+            list(POWER_CHOICES),
+            format_func=POWER_CHOICES.__getitem__,
+            key=KEY_POWER,
+            horizontal=True,
+            help="By the connector's power type.",
+            bind="query-params",
+            persist_state="session",
+        )
         st.divider()
         if choices.last_start is None:
             st.caption("The store has no CDRs yet.")
@@ -235,14 +263,23 @@ def _sidebar(settings: Settings, store: Store, choices: data.FilterChoices, demo
         location_ids=frozenset(locations),
         emp_ids=frozenset(emps),
         roamed=_ROAMED_VALUE.get(roamed or "all"),
+        power=power if power in ("AC", "DC") else None,
     )
-    return PageContext(settings=settings, store=store, period=Period(first, last, tz), flt=flt, demo=demo)
+    return PageContext(
+        settings=settings,
+        store=store,
+        period=Period(first, last, tz),
+        flt=flt,
+        basis="created" if basis == "created" else "start",
+        version=data.version(settings.db_url),
+        demo=demo,
+    )
 
 
 def period_caption(ctx: PageContext) -> str:
-    """``Sessions started from 2024-03-01 00:00 +01:00 to 2024-04-01 00:00 +02:00 (Europe/Amsterdam)``."""
-    start, end = ctx.period.bounds()
-    return (
-        f"Sessions started from {fmt.local_time(start, ctx.tz)} up to {fmt.local_time(end, ctx.tz)} "
-        f"({ctx.tz}, {ctx.period.days} days)"
-    )
+    """What the period covers, on the page's basis: ``Sessions started 2024-03-01 … 2024-03-31 (local
+    time at each location, 31 days)`` or ``CDRs created 2024-03-01 … 2024-03-31 (Europe/Amsterdam, …)``."""
+    days = f"{ctx.period.first} … {ctx.period.last}"
+    if ctx.basis == "created":
+        return f"CDRs created {days} ({ctx.tz}, {ctx.period.days} days; as the monthly exports count them)"
+    return f"Sessions started {days} (local time at each location, {ctx.period.days} days)"

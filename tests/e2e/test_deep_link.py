@@ -41,7 +41,9 @@ CHROMIUM_ARGS = [
 ]
 START_TIMEOUT_S = 60
 UI_TIMEOUT_MS = 30_000
-FILTER_LABELS = ("Period (Europe/Amsterdam)", "Organization unit", "Location", "EMP", "Roamed")
+FILTER_LABELS = (
+    "Period (Europe/Amsterdam)", "Period of", "Organization unit", "Location", "EMP", "Roamed", "AC / DC",
+)
 SHOTS = Path("/tmp")
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from cdrlib import model
 from cdrlib.errors import StoreError
-from cdrlib.store import SessionFilter, Store
+from cdrlib.store import ANALYTICS_COLUMNS, Store
 from cdrlib.store import schema as s
 from tests.factories import make_cdr, utc
 
@@ -170,7 +170,7 @@ def test_bad_url_is_a_clear_error(tmp_path):
         Store.open(f"sqlite:///{tmp_path}")  # a directory, not a file
 
 
-def test_session_frame_filters_in_sql(store):
+def test_analytics_frame_holds_every_cdr_in_key_order_with_its_highest_max_power(store):
     store.put_ous([model.OrganizationUnit("ROOT", "Root"), model.OrganizationUnit("ACME", "Acme", "ROOT", True)])
     store.add_cdrs(
         [
@@ -179,15 +179,22 @@ def test_session_frame_filters_in_sql(store):
             make_cdr(id="C", start_date_time=utc(2024, 5, 1)),
         ]
     )
-    march = (utc(2024, 3, 1), utc(2024, 4, 1))
-    assert store.session_frame(*march)["cdr_id"].to_list() == ["A", "B"]
-    assert store.session_frame(*march, SessionFilter(roamed=False))["cdr_id"].to_list() == ["B"]
-    assert store.session_frame(*march, SessionFilter(ou_codes=frozenset({"ACME"})))["cdr_id"].to_list() == ["A"]
-    assert store.session_frame(*march, SessionFilter(emp_ids=frozenset({"NLTNM"})))["cdr_id"].to_list() == ["A"]
-    frame = store.session_frame(*march)
-    assert frame["total_cost_excl_e4"].to_list() == [55000, 55000]
+    periods = (
+        model.ChargingPeriod(utc(2024, 6, 1), "T1", energy=Decimal("5"), max_power=Decimal("11.5")),
+        model.ChargingPeriod(utc(2024, 6, 1, 1), "T1", energy=Decimal("5"), max_power=Decimal("22")),
+    )
+    store.add_cdrs([make_cdr(id="P", start_date_time=utc(2024, 6, 1), charging_periods=periods)])
+    frame = store.analytics_frame()
+    assert frame.columns == list(ANALYTICS_COLUMNS)
+    assert frame["cdr_id"].to_list() == ["A", "B", "C", "P"]
+    assert frame["roamed"].to_list() == [True, False, True, True]
+    assert frame["total_cost_excl_e4"].to_list() == [55000, 55000, 55000, 55000]
     assert frame["start_us"][0] == 1709625600 * 1_000_000
+    assert frame["max_power_e4"].to_list() == [None, None, None, 220_000]  # the highest of the periods
     assert store.ou_subtree("ROOT") == {"ROOT", "ACME"}
+    version = store.data_version()
+    store.add_cdrs([make_cdr(id="D")])
+    assert store.data_version() != version
 
 
 def test_iter_cdrs_by_created_period_reads_in_chunks(store):
