@@ -41,7 +41,9 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview", default=True),
+    PageSpec("pages/energy.py", "Energy & time", ":material/bolt:", "energy"),
     PageSpec("pages/costs.py", "Costs & tariffs", ":material/euro:", "costs"),
+    PageSpec("pages/revenue.py", "Revenue distribution", ":material/account_balance:", "revenue"),
     PageSpec("pages/cdr.py", "CDR explorer", ":material/manage_search:", "cdr"),
     PageSpec("pages/exports.py", "Exports", ":material/file_download:", "exports"),
     PageSpec("pages/imports.py", "Imports", ":material/upload_file:", "imports"),
