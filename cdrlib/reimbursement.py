@@ -8,16 +8,19 @@ location whose token matches; its amount is the energy times the tariff valid at
 The histories are looked up by the **local date** of the session start at the location (the caller
 turns the UTC start into a local date with the CDR's time zone). Amounts are exact `Decimal` and
 rounded once, to the cent, half away from zero (exports.md section 3: ``Reimbursement_Excl_VAT``,
-``Reimbursement_Incl_VAT`` with 2 decimals). Pure functions over `cdrlib.model` objects: no SQL, no floats.
+``Reimbursement_Incl_VAT`` with 2 decimals). Pure functions over `cdrlib.model` objects (and
+`reimburse_frame`, the same for a polars frame of many CDRs): no SQL, no floats.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
 
 from cdrlib import model
 from cdrlib.errors import ValidationError
@@ -143,3 +146,87 @@ def iban_valid(text: str) -> bool:
     # Move the first four characters to the end, letters to numbers (A=10 .. Z=35): the whole is 1 mod 97.
     digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
     return int(digits) % 97 == 1
+
+
+# ---------------------------------------------------------------------- many CDRs at once
+# What `reimburse_frame` gives per reimbursement CDR (amounts, kWh and tariffs in 1/10,000).
+REIMBURSED_COLUMNS: dict[str, pl.DataType] = {
+    "pk": pl.Int64(),
+    "payee_name": pl.String(),
+    "iban": pl.String(),
+    "payee_from": pl.Date(),
+    "volume_e4": pl.Int64(),  # kWh; negative for a credit
+    "tariff_excl_e4": pl.Int64(),
+    "tariff_incl_e4": pl.Int64(),
+    "tariff_from": pl.Date(),
+    "excl_e4": pl.Int64(),
+    "incl_e4": pl.Int64(),
+    "reimbursement_currency": pl.String(),
+    "reimbursed_ou": pl.String(),  # the configuration's OU (OU mode), else the card's OU
+}
+
+
+def reimburse_frame(
+    frame: pl.DataFrame,
+    configs: Iterable[model.ReimbursementConfig],
+    card_ous: Mapping[str, str],
+    ou_subtree: Callable[[str], AbstractSet[str]] | None = None,
+) -> pl.DataFrame:
+    """The reimbursement CDRs of ``frame``, one row each (`REIMBURSED_COLUMNS`, in ``frame``'s order):
+    the export and the dashboard both use it.
+
+    ``frame`` has ``pk``, ``country_code``, ``party_id``, ``location_id``, ``token_contract_id``,
+    ``day`` (the local date of the session start), ``total_energy_e4`` and ``credit``. ``card_ous``
+    maps a contract id in upper case to its card's OU. Only the CDRs at a location with a configuration
+    are looked at (a join), each then by `matches`; the first matching configuration of the location
+    reimburses it, at the tariff and to the payee valid on ``day``. A credit is reimbursed with its
+    energy negated; a CDR before the first tariff or payee is listed with those fields empty.
+    """
+    by_location: dict[tuple[str, str, str], list[model.ReimbursementConfig]] = {}
+    for config in configs:
+        key = tuple(k.casefold() for k in _config_key(config))
+        by_location.setdefault(key, []).append(config)  # type: ignore[arg-type]
+    if not by_location or frame.is_empty():
+        return pl.DataFrame(schema=REIMBURSED_COLUMNS)
+    keys = pl.DataFrame([list(k) for k in by_location], schema=["_cc", "_party", "_loc"], orient="row")
+    candidates = frame.with_columns(
+        _cc=pl.col("country_code").cast(pl.String).str.to_lowercase(),
+        _party=pl.col("party_id").cast(pl.String).str.to_lowercase(),
+        _loc=pl.col("location_id").cast(pl.String).str.to_lowercase(),
+    ).join(keys, on=["_cc", "_party", "_loc"], how="semi", maintain_order="left")
+    found: list[tuple[object, ...]] = []
+    for pk, cc, party, loc, contract_id, day, energy_e4, credit in candidates.select(
+        "pk", "_cc", "_party", "_loc", "token_contract_id", "day", "total_energy_e4", "credit"
+    ).iter_rows():
+        card_ou = card_ous.get((contract_id or "").upper())
+        for config in by_location[(cc, party, loc)]:
+            if matches(config, location_key=(cc, party, loc), contract_id=contract_id or "", card_ou=card_ou,
+                       ou_subtree=ou_subtree):
+                found.append((pk, *_reimbursed(config, day, energy_e4, bool(credit)), config.ou_code or card_ou))
+                break
+    return pl.DataFrame(found, schema=REIMBURSED_COLUMNS, orient="row")
+
+
+def _reimbursed(
+    config: model.ReimbursementConfig, day: dt.date | None, energy_e4: int | None, credit: bool
+) -> tuple[object, ...]:
+    payee = payee_at(config, day) if day is not None else None
+    tariff = tariff_at(config, day) if day is not None else None
+    kwh = Decimal(energy_e4 or 0).scaleb(-4)
+    if credit:
+        kwh = -abs(kwh)
+    excl = incl = None
+    if tariff is not None:
+        excl, incl = reimburse(kwh, tariff)
+    return (
+        payee.name if payee else None,
+        payee.iban if payee else None,
+        payee.valid_from if payee else None,
+        None if energy_e4 is None else model.to_e4(kwh),
+        model.to_e4(tariff.excl_vat) if tariff else None,
+        model.to_e4(tariff.incl_vat) if tariff else None,
+        tariff.valid_from if tariff else None,
+        model.to_e4(excl),
+        model.to_e4(incl),
+        tariff.currency if tariff else None,
+    )

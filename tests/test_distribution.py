@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -266,3 +268,61 @@ def test_a_credit_always_negates_its_original(revenue: Decimal, kwh: Decimal, ve
         -original.cpo_share,
         -original.customer_share,
     )
+
+
+# --- split_frame: the same split for many CDRs at once (the export and the dashboard use it) ---
+
+ROOT_RULE = "ROOT"
+
+
+def frame_of(cases: list[tuple[Decimal, Decimal, dt.date | None, str]]) -> pl.DataFrame:
+    """One CDR per (revenue, kWh, local day, currency), under OU ``SITE`` (whose parent has the rule)."""
+    return pl.DataFrame(
+        [(i, "SITE", day, cur, int(kwh.scaleb(4)), int(rev.scaleb(4))) for i, (rev, kwh, day, cur) in enumerate(cases)],
+        schema={"pk": pl.Int64, "ou": pl.String, "day": pl.Date, "currency": pl.String,
+                "total_energy_e4": pl.Int64, "total_cost_excl_e4": pl.Int64},
+        orient="row",
+    )
+
+
+@given(
+    cases=st.lists(st.tuples(E4, KWH, st.sampled_from([dt.date(2024, 6, 30), CHANGE, dt.date(2024, 12, 31)])),
+                   min_size=1, max_size=30),
+    old=st.one_of(FIXED, PERCENT),
+    new=st.one_of(FIXED, PERCENT),
+)
+def test_split_frame_equals_distribute_for_every_cdr(
+    cases: list[tuple[Decimal, Decimal, dt.date]], old: DistributionVersion, new: DistributionVersion
+) -> None:
+    old = dataclasses.replace(old, valid_from=dt.date(2024, 1, 1))
+    rule = DistributionRule(ROOT_RULE, "Root rule", (new, old))
+    got = distribution.split_frame(frame_of([(*c, "EUR") for c in cases]), [rule], {"SITE": ROOT_RULE})
+    assert got["pk"].to_list() == list(range(len(cases)))
+    for row, (revenue, kwh, day) in zip(got.iter_rows(named=True), cases, strict=True):
+        version = distribution.version_at(rule.versions, day)
+        want = distribution.distribute(revenue, kwh, version)
+        assert (row["customer_ou"], row["rule_from"], row["method"]) == (ROOT_RULE, version.valid_from, version.method)
+        assert [D(row[k]).scaleb(-4) for k in ("revenue_e4", "compensation_e4", "cpo_e4", "customer_e4")] == [
+            want.revenue, want.energy_compensation, want.cpo_share, want.customer_share
+        ]
+
+
+def test_split_frame_leaves_out_cdrs_without_a_rule_a_version_a_revenue_or_in_another_currency() -> None:
+    rule = DistributionRule(ROOT_RULE, "Root rule", (UTR,))
+    before = dt.date(2024, 6, 30)
+    frame = frame_of(
+        [(D("10"), D("5"), CHANGE, "EUR"), (D("10"), D("5"), CHANGE, "EUR"), (D("10"), D("5"), before, "EUR"),
+         (D("10"), D("5"), CHANGE, "GBP"), (D("10"), D("5"), None, "EUR")]
+    )
+    frame = frame.with_columns(
+        total_cost_excl_e4=pl.when(pl.col("pk") == 1).then(None).otherwise(pl.col("total_cost_excl_e4")),
+        ou=pl.when(pl.col("pk") == 4).then(pl.lit("ELSEWHERE")).otherwise(pl.col("ou")),
+    ).with_columns(day=pl.when(pl.col("pk") == 4).then(pl.lit(CHANGE)).otherwise(pl.col("day")))
+    got = distribution.split_frame(frame, [rule], {"SITE": ROOT_RULE, "ELSEWHERE": None})
+    assert got["pk"].to_list() == [0]
+    # 10.00: energy 5 kWh x 0.20 = 1.00, then 25 % of 9.00 to the CPO (2.25) and the rest (6.75)
+    row = got.row(0, named=True)
+    assert (row["revenue_e4"], row["compensation_e4"], row["cpo_e4"], row["customer_e4"]) == (
+        100_000, 10_000, 22_500, 67_500
+    )
+    assert (row["cpo_pct_e4"], row["customer_pct_e4"], row["fee_rate_e4"]) == (250_000, 750_000, None)

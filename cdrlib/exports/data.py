@@ -101,11 +101,10 @@ def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
     return pl.concat([series.slice(o, n) for o, n in zip(offsets, lengths, strict=True)], rechunk=False)
 
 
-def beside(data: ExportData, found: list[tuple[Any, ...]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The period's CDRs that have a row in ``found`` (by ``pk``, its first field), with that row's
-    fields (``schema``) beside their own, in the period's order: how a format adds what it worked out
-    per CDR in Python (a reimbursement, a distribution split). No rows: an empty frame of those columns."""
-    added = pl.DataFrame(found, schema=schema, orient="row")
+def beside(data: ExportData, added: pl.DataFrame) -> pl.DataFrame:
+    """The period's CDRs that have a row in ``added`` (by ``pk``), with that row's columns beside their
+    own, in the period's order: how a format adds what it worked out per CDR (a reimbursement, a
+    distribution split). No rows: an empty frame of those columns."""
     return data.cdrs.join(added, on="pk", how="inner", maintain_order="left")
 
 

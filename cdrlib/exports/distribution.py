@@ -10,13 +10,9 @@ and is left out, like a CDR before the rule's first version.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 import polars as pl
 
 from cdrlib import distribution as calc
-from cdrlib import model
 from cdrlib.exports import csvfmt
 from cdrlib.exports import data as export_data
 from cdrlib.exports.csvfmt import Dialect
@@ -36,23 +32,6 @@ SUMS = {
     "Customer_Share": "customer_e4",
 }
 
-_ADDED: dict[str, pl.DataType] = {
-    "pk": pl.Int64(),
-    "customer_ou": pl.String(),
-    "rule_name": pl.String(),
-    "rule_from": pl.Date(),
-    "revenue_e4": pl.Int64(),
-    "compensation_rate_e4": pl.Int64(),
-    "compensation_e4": pl.Int64(),
-    "method": pl.String(),
-    "fee_rate_e4": pl.Int64(),
-    "cpo_pct_e4": pl.Int64(),
-    "customer_pct_e4": pl.Int64(),
-    "cpo_e4": pl.Int64(),
-    "customer_e4": pl.Int64(),
-}
-
-
 STEM = "cdrs-distribution"  # the file is ``<stem>_<from>_<to>.csv``
 
 
@@ -66,41 +45,16 @@ def rows(data: ExportData) -> pl.DataFrame:
 
 
 def _rows(data: ExportData) -> pl.DataFrame:
-    """The CDRs of the period under a distribution rule (the CDR's columns and `_ADDED`), in order."""
-    master = data.master
-    if not master.rules or data.cdrs.is_empty():
-        return export_data.beside(data, [], _ADDED)
-    by_ou = {r.ou_code: r for r in master.rules}
-    rule_of: dict[str | None, model.DistributionRule | None] = {}
+    """The CDRs of the period under a distribution rule (the CDR's columns and
+    `distribution.SPLIT_COLUMNS`), in order."""
     zones = csvfmt.zones(data.cdrs)
     source = data.cdrs.select(
         "pk",
-        pl.coalesce("location_ou_code", "ou_code").alias("_ou"),
-        csvfmt.local_naive("start_us", "time_zone", zones).dt.date().alias("_day"),
+        pl.coalesce("location_ou_code", "ou_code").alias("ou"),
+        csvfmt.local_naive("start_us", "time_zone", zones).dt.date().alias("day"),
         "currency", "total_energy_e4", "total_cost_excl_e4",
     )
-    found: list[tuple[Any, ...]] = []
-    for pk, ou, day, currency, energy_e4, cost_e4 in source.iter_rows():
-        if ou not in rule_of:
-            rule_of[ou] = calc.rule_for(ou, by_ou, master.ou_parents)
-        rule = rule_of[ou]
-        if rule is None or day is None or cost_e4 is None:
-            continue
-        version = calc.version_at(rule.versions, day)
-        if version is None or version.currency != currency:
-            continue
-        shares = calc.distribute(Decimal(cost_e4).scaleb(-4), Decimal(energy_e4 or 0).scaleb(-4), version)
-        found.append((pk, *_split(rule, version, shares)))
-    return export_data.beside(data, found, _ADDED)
-
-
-def _split(rule: model.DistributionRule, version: model.DistributionVersion, s: calc.Shares) -> tuple[Any, ...]:
-    e4 = model.to_e4
-    return (
-        rule.ou_code, rule.name, version.valid_from, e4(s.revenue), e4(s.energy_compensation_rate),
-        e4(s.energy_compensation), s.method, e4(s.cpo_fee_rate), e4(s.cpo_percentage),
-        e4(s.customer_percentage), e4(s.cpo_share), e4(s.customer_share),
-    )
+    return export_data.beside(data, calc.split_frame(source, data.master.rules, data.master.ou_parents))
 
 
 def table(frame: pl.DataFrame) -> pl.DataFrame:

@@ -10,13 +10,8 @@ configuration's first tariff or payee is still listed, with those cells empty.
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import Any
-
 import polars as pl
 
-from cdrlib import model
 from cdrlib import reimbursement as calc
 from cdrlib.exports import csvfmt
 from cdrlib.exports import data as export_data
@@ -33,22 +28,6 @@ COLUMNS = (
 )  # fmt: skip
 SUMS = {"Volume": "volume_e4", "Reimbursement_Excl_VAT": "excl_e4", "Reimbursement_Incl_VAT": "incl_e4"}
 
-# What `rows` adds to the CDR's own columns.
-_ADDED: dict[str, pl.DataType] = {
-    "pk": pl.Int64(),
-    "payee_name": pl.String(),
-    "iban": pl.String(),
-    "payee_from": pl.Date(),
-    "volume_e4": pl.Int64(),
-    "tariff_excl_e4": pl.Int64(),
-    "tariff_incl_e4": pl.Int64(),
-    "tariff_from": pl.Date(),
-    "excl_e4": pl.Int64(),
-    "incl_e4": pl.Int64(),
-    "reimbursement_currency": pl.String(),
-}
-
-
 STEM = "cdrs-reimbursement"  # the file is ``<stem>_<from>_<to>.csv``
 
 
@@ -62,63 +41,17 @@ def rows(data: ExportData) -> pl.DataFrame:
 
 
 def _rows(data: ExportData) -> pl.DataFrame:
-    """The reimbursement CDRs of the period (the CDR's columns and `_ADDED`), in the period's order."""
-    configs = data.master.reimbursements
-    if not configs or data.cdrs.is_empty():
-        return export_data.beside(data, [], _ADDED)
-    by_location: dict[tuple[str, str, str], list[model.ReimbursementConfig]] = {}
-    for config in configs:
-        key = (config.location_country_code, config.location_party_id, config.location_id)
-        by_location.setdefault(tuple(k.casefold() for k in key), []).append(config)  # type: ignore[arg-type]
-    keys = pl.DataFrame(
-        [list(k) for k in by_location], schema=["_cc", "_party", "_loc"], orient="row"
-    ).with_columns(_at=pl.lit(True))
+    """The reimbursement CDRs of the period (the CDR's columns and `reimbursement.REIMBURSED_COLUMNS`),
+    in the period's order."""
     zones = csvfmt.zones(data.cdrs)
-    candidates = (
-        data.cdrs.with_columns(
-            _cc=pl.col("country_code").cast(pl.String).str.to_lowercase(),
-            _party=pl.col("party_id").cast(pl.String).str.to_lowercase(),
-            _loc=pl.col("location_id").cast(pl.String).str.to_lowercase(),
-            _day=csvfmt.local_naive("start_us", "time_zone", zones).dt.date(),
-        )
-        .join(keys, on=["_cc", "_party", "_loc"], how="left", maintain_order="left")
-        .filter(pl.col("_at"))
+    source = data.cdrs.select(
+        "pk", "country_code", "party_id", "location_id", "token_contract_id",
+        csvfmt.local_naive("start_us", "time_zone", zones).dt.date().alias("day"),
+        "total_energy_e4", "credit",
     )
-    found: list[tuple[Any, ...]] = []
-    for r in candidates.select("pk", "_cc", "_party", "_loc", "token_contract_id", "_day", "total_energy_e4",
-                               "credit").iter_rows():
-        pk, cc, party, loc, contract_id, day, energy_e4, credit = r
-        card_ou = data.master.card_ous.get((contract_id or "").upper())
-        for config in by_location[(cc, party, loc)]:
-            if calc.matches(config, location_key=(cc, party, loc), contract_id=contract_id or "",
-                            card_ou=card_ou, ou_subtree=data.master.ou_subtree):
-                found.append((pk, *_reimbursed(config, day, energy_e4, credit)))
-                break
-    return export_data.beside(data, found, _ADDED)
-
-
-def _reimbursed(config: model.ReimbursementConfig, day: dt.date | None, energy_e4: int | None,
-                credit: bool) -> tuple[Any, ...]:
-    payee = calc.payee_at(config, day) if day is not None else None
-    tariff = calc.tariff_at(config, day) if day is not None else None
-    kwh = Decimal(energy_e4 or 0).scaleb(-4)
-    if credit:
-        kwh = -abs(kwh)
-    excl = incl = None
-    if tariff is not None:
-        excl, incl = calc.reimburse(kwh, tariff)
-    return (
-        payee.name if payee else None,
-        payee.iban if payee else None,
-        payee.valid_from if payee else None,
-        None if energy_e4 is None else model.to_e4(kwh),
-        model.to_e4(tariff.excl_vat) if tariff else None,
-        model.to_e4(tariff.incl_vat) if tariff else None,
-        tariff.valid_from if tariff else None,
-        model.to_e4(excl),
-        model.to_e4(incl),
-        tariff.currency if tariff else None,
-    )
+    master = data.master
+    added = calc.reimburse_frame(source, master.reimbursements, master.card_ous, master.ou_subtree)
+    return export_data.beside(data, added)
 
 
 def table(frame: pl.DataFrame) -> pl.DataFrame:
