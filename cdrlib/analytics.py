@@ -79,6 +79,14 @@ def prepare(frame: pl.DataFrame, reporting_tz: str) -> pl.DataFrame:
     ).with_columns(start_day=pl.col("start_local").dt.date())
 
 
+def filter_options(frame: pl.DataFrame) -> tuple[list[tuple[str, str]], list[str]]:
+    """What the filters offer, from the CDRs: (location id, ``name (id)``) pairs by id (the greatest name a
+    location was sent with) and the EMP ids, sorted."""
+    locations = frame.group_by("location_id").agg(pl.col("location_name").max()).sort("location_id")
+    emps = frame["emp_id"].drop_nulls().unique().sort().to_list()
+    return [(lid, f"{name} ({lid})" if name else lid) for lid, name in locations.iter_rows()], emps
+
+
 def select(lf: pl.LazyFrame, basis: Basis, first: dt.date, last: dt.date, flt: SessionFilter) -> pl.LazyFrame:
     """The CDRs of a `prepare`d frame whose ``basis`` date lies in ``first`` .. ``last`` (both included)
     and that pass ``flt``, with that date as ``day``: the local date of the session start at the

@@ -81,14 +81,19 @@ def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str) -> Expo
     start, end = periods.day_bounds(first, last, reporting_tz)
     cdrs, links = store.export_frame(start, end)
     tariffs = store.tariff_versions()
-    master = MasterData(
+    master = master_data(store)
+    cdrs = cdrs.with_columns(chunked_like(_applicable_tariff(cdrs, links, tariffs), cdrs))
+    return ExportData(first, last, cdrs, tariffs, master)
+
+
+def master_data(store: Store) -> MasterData:
+    """The store's reimbursement configurations, distribution rules, OU tree and cards."""
+    return MasterData(
         reimbursements=tuple(store.reimbursements()),
         rules=tuple(store.distribution_rules()),
         ou_parents={o.code: o.parent_code for o in store.ous()},
         card_ous={c.contract_id.upper(): c.ou_code for c in store.cards()},
     )
-    cdrs = cdrs.with_columns(chunked_like(_applicable_tariff(cdrs, links, tariffs), cdrs))
-    return ExportData(first, last, cdrs, tariffs, master)
 
 
 def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:

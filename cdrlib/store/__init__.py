@@ -1050,26 +1050,6 @@ class Store:
             rows = [tuple(r) for r in conn.execute(q).all()]
         return pl.DataFrame(rows, schema=FOUND_COLUMNS, orient="row")
 
-    def filter_options(self) -> dict[str, list[tuple[str, str]]]:
-        """(value, label) choices for the dashboard filters: locations and EMPs seen in CDRs."""
-        c = s.cdr
-        with self.engine.connect() as conn:
-            locations = conn.execute(
-                sa.select(c.c.location_id, sa.func.max(c.c.location_name))
-                .group_by(c.c.location_id)
-                .order_by(c.c.location_id)
-            ).all()
-            emp_names = dict(conn.execute(sa.select(s.emp.c.id, s.emp.c.name)).all())
-            emps = (
-                conn.execute(sa.select(c.c.emp_id).where(c.c.emp_id.is_not(None)).distinct().order_by(c.c.emp_id))
-                .scalars()
-                .all()
-            )
-        return {
-            "locations": [(lid, f"{name} ({lid})" if name else lid) for lid, name in locations],
-            "emps": [(e, f"{emp_names[e]} ({e})" if e in emp_names else e) for e in emps],
-        }
-
 
 def _frame_columns(names: Iterable[str]) -> list[Any]:
     """The `schema.cdr` columns of a frame's ``names``; instants (``*_us``) are read as raw integers (no

@@ -18,8 +18,9 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from cdrlib import analytics, costs, model, period, pricing
+from cdrlib import analytics, costs, distribution, model, period, pricing, reimbursement, revenue
 from cdrlib.analytics import SessionFilter
+from cdrlib.exports import data as export_data
 from cdrlib.period import Period
 from cdrlib.store import Store, views
 from cdrlib.ui.context import PageContext, filter_key
@@ -64,14 +65,16 @@ class FilterChoices:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def filter_choices(url: str, tz: str) -> FilterChoices:
+def filter_choices(url: str, tz: str, at: tuple[Any, ...] | None = None) -> FilterChoices:
+    """The sidebar's choices, from the CDRs in memory (`cdrs` at version ``at``; None: the current one)."""
     s = store(url)
-    options = s.filter_options()
+    locations, emps = analytics.filter_options(cdrs(url, tz, version(url) if at is None else at))
+    names = {e.id: e.name for e in s.emps()}
     bounds = views.session_starts(s)
     return FilterChoices(
         ous=tuple(s.ous()),
-        locations=tuple(options["locations"]),
-        emps=tuple(options["emps"]),
+        locations=tuple(locations),
+        emps=tuple((e, f"{names[e]} ({e})" if e in names else e) for e in emps),
         first_day=period.local_date(bounds[0], tz) if bounds else None,
         last_day=period.local_date(bounds[1], tz) if bounds else None,
         last_start=bounds[1] if bounds else None,
@@ -97,6 +100,27 @@ def cdrs(url: str, tz: str, version: tuple[Any, ...]) -> pl.DataFrame:
     CDRs); only the latest version is kept.
     """
     return analytics.prepare(store(url).analytics_frame(), tz)
+
+
+@dataclass(frozen=True, slots=True)
+class Shares:
+    """Per CDR of the whole store: its distribution split and its reimbursement, as the exports."""
+
+    split: pl.DataFrame  # `distribution.SPLIT_COLUMNS`
+    reimbursed: pl.DataFrame  # `reimbursement.REIMBURSED_COLUMNS`
+
+
+@st.cache_resource(max_entries=1, show_spinner="Working out the distribution and the reimbursements…")
+def shares(url: str, tz: str, version: tuple[Any, ...]) -> Shares:
+    """`Shares` of every CDR of `cdrs` (the same functions and master data as the exports)."""
+    frame = cdrs(url, tz, version)
+    master = export_data.master_data(store(url))
+    return Shares(
+        split=distribution.split_frame(revenue.split_input(frame), master.rules, master.ou_parents),
+        reimbursed=reimbursement.reimburse_frame(
+            revenue.reimburse_input(frame), master.reimbursements, master.card_ous, master.ou_subtree
+        ),
+    )
 
 
 def sessions(ctx: PageContext, within: Period) -> pl.LazyFrame:
@@ -192,3 +216,30 @@ def repriced(url: str, country_code: str, party_id: str, cdr_id: str) -> pricing
     `UnpriceableError` with the reason when the engine cannot price it (a credit CDR, for one)."""
     found = cdr(url, country_code, party_id, cdr_id)
     return None if found is None else pricing.price_cdr(found, tariff_index(url))
+
+
+# ---------------------------------------------------------------------- revenue distribution
+def _shares(ctx: PageContext) -> Shares:
+    return shares(ctx.url, ctx.tz, ctx.version)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def split_totals(ctx: PageContext, within: Period) -> pl.DataFrame:
+    return revenue.split_totals(revenue.shares(sessions(ctx, within), _shares(ctx).split)).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def split_by_customer_month(ctx: PageContext, within: Period, currency: str) -> pl.DataFrame:
+    return revenue.by_customer_month(revenue.shares(sessions(ctx, within), _shares(ctx).split), currency).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def reimbursement_totals(ctx: PageContext, within: Period) -> pl.DataFrame:
+    lf = revenue.reimbursed(sessions(ctx, within), _shares(ctx).reimbursed)
+    return revenue.reimbursement_totals(lf).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def reimbursements_by(ctx: PageContext, within: Period, by: revenue.ReimbursedBy) -> pl.DataFrame:
+    lf = revenue.reimbursed(sessions(ctx, within), _shares(ctx).reimbursed)
+    return revenue.reimbursements_by(lf, by).collect()

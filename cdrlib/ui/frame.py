@@ -60,12 +60,13 @@ def page(title: str) -> PageContext:
         if settings.db_url_is_default:
             _seed_demo_once(settings.db_url, store)
         demo = data.dataset(settings.db_url) == "demo"
-        choices = data.filter_choices(settings.db_url, settings.reporting_tz)
+        at = data.version(settings.db_url)
+        choices = data.filter_choices(settings.db_url, settings.reporting_tz, at)
     except errors.CdrError as exc:
         st.title(title)
         st.error(str(exc), icon=":material/error:")
         st.stop()
-    ctx = _sidebar(settings, store, choices, demo)
+    ctx = _sidebar(settings, store, choices, demo, at)
     st.title(title)
     return ctx
 
@@ -163,7 +164,9 @@ def _period_value(value: object, default: tuple[dt.date, dt.date]) -> tuple[dt.d
     return (picked[0], picked[-1]) if picked[0] <= picked[-1] else (picked[-1], picked[0])
 
 
-def _sidebar(settings: Settings, store: Store, choices: data.FilterChoices, demo: bool) -> PageContext:
+def _sidebar(
+    settings: Settings, store: Store, choices: data.FilterChoices, demo: bool, at: tuple[object, ...]
+) -> PageContext:
     tz = settings.reporting_tz
     today = dt.datetime.now(dt.UTC).astimezone(settings.tz).date()
     default = period.default_period(choices.first_day, choices.last_day, today)
@@ -271,7 +274,7 @@ def _sidebar(settings: Settings, store: Store, choices: data.FilterChoices, demo
         period=Period(first, last, tz),
         flt=flt,
         basis="created" if basis == "created" else "start",
-        version=data.version(settings.db_url),
+        version=at,
         demo=demo,
     )
 
