@@ -1,0 +1,70 @@
+"""Every analytics page by deep link, in headless Chromium against a freshly started ``streamlit run``
+over a small demo store: the link's filters are taken, every chart is drawn and nothing shows an error.
+
+One server for the module (the demo store has 5,000 CDRs); each page is opened by its own URL with the
+period and the basis in the query, as a shared link would. Screenshots go to
+``/tmp/cdr-dashboard-*-analytics.png``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.test_deep_link import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SHOTS,
+    UI_TIMEOUT_MS,
+    Server,
+    assert_frame,
+    running_app,
+)
+from tests.ui.conftest import make_demo
+
+pytestmark = pytest.mark.e2e
+
+TALL = {"width": 1440, "height": 4800}  # every chart in the viewport at once
+QUERY = "period=2024-06-01&period=2024-06-30&basis=CDR+created"
+# url path -> (title, the plotly charts the page draws for June 2024 of the demo)
+PAGES = {
+    "overview": ("Overview", 3),
+    "energy": ("Energy & time", 9),
+    "costs": ("Costs & tariffs", 4),
+    "revenue": ("Revenue distribution", 3),
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("analytics-e2e")
+    with running_app(make_demo(folder), folder / "streamlit.log") as server:
+        yield server
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_context(viewport=TALL).new_page()
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_each_analytics_page_by_deep_link_draws_its_charts_without_errors(server: Server, page: Page, path: str):
+    title, charts = PAGES[path]
+    page.goto(f"{server.url}/{path}?{QUERY}")
+    assert_frame(page, title)
+    expect(page.get_by_text("CDRs created 2024-06-01 … 2024-06-30", exact=False)).to_be_visible(
+        timeout=UI_TIMEOUT_MS
+    )
+    expect(page.locator(".js-plotly-plot")).to_have_count(charts, timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_text("No CDRs in this period")).to_have_count(0)
+    page.wait_for_timeout(500)  # let the last chart finish drawing for the screenshot
+    page.screenshot(path=str(SHOTS / f"cdr-dashboard-{path}-analytics.png"), full_page=True)
