@@ -953,26 +953,28 @@ class Store:
         rows.sort(key=lambda r: (r[3], r[-1]), reverse=True)  # start, then key: newest first
         return pl.DataFrame([r[:-1] for r in rows], schema=ISSUE_COLUMNS, orient="row")
 
-    def analytics_frame(self) -> pl.DataFrame:
-        """Every CDR, one row each in key order (`ANALYTICS_COLUMNS`): what the analytics pages filter and
-        aggregate in memory. Read by `fastread` (in parallel key ranges for a SQLite file); the highest
-        MAX_POWER of each CDR comes from its charging periods, aggregated in the database."""
-        p = s.cdr_period
+    def analytics_frame(self, after: int | None = None) -> pl.DataFrame:
+        """Every CDR (with ``after``: those whose key is greater), one row each in key order
+        (`ANALYTICS_COLUMNS`): what the analytics pages filter and aggregate in memory. Read by `fastread`
+        (in parallel key ranges for a SQLite file); the highest MAX_POWER of each CDR comes from its
+        charging periods, aggregated in the database."""
+        c, p = s.cdr, s.cdr_period
         names = [n for n in ANALYTICS_COLUMNS if n != "max_power_e4"]
-        count = self.count_cdrs()
-        frame = fastread.read(
-            self.engine, sa.select(*_frame_columns(names)), {n: ANALYTICS_COLUMNS[n] for n in names},
-            rows_hint=count, partition_on="pk",
-        )
-        power = fastread.read(
-            self.engine,
+        query = sa.select(*_frame_columns(names))
+        power = (
             sa.select(p.c.cdr_pk.label("pk"), sa.func.max(p.c.max_power_e4).label("max_power_e4"))
             .where(p.c.max_power_e4.is_not(None))
-            .group_by(p.c.cdr_pk),
-            {"pk": pl.Int64(), "max_power_e4": pl.Int64()},
-            rows_hint=0,
+            .group_by(p.c.cdr_pk)
         )
-        return frame.join(power, on="pk", how="left", maintain_order="left")
+        if after is not None:
+            query, power = query.where(c.c.pk > after), power.where(p.c.cdr_pk > after)
+        with self.engine.connect() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        frame = fastread.read(
+            self.engine, query, {n: ANALYTICS_COLUMNS[n] for n in names}, rows_hint=count, partition_on="pk"
+        )
+        powers = fastread.read(self.engine, power, {"pk": pl.Int64(), "max_power_e4": pl.Int64()}, rows_hint=0)
+        return frame.join(powers, on="pk", how="left", maintain_order="left")
 
     def data_version(self) -> tuple[Any, ...]:
         """Changes whenever CDRs are added or their price checks are stored again: what a cached

@@ -9,13 +9,18 @@ missing ConnectorX falls back to the cursor.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import urllib.parse
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from cdrlib.errors import StoreError
 
 try:  # optional: the cursor path below works without it
     import connectorx as _cx
@@ -57,9 +62,7 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     options: dict[str, Any] = {}
     if partition_on is not None and parts > 1 and rows_hint >= MIN_PARTITION_ROWS:
         options = {"partition_on": partition_on, "partition_num": parts}
-    table = _cx.read_sql(url, sql, return_type="arrow", **options)
-    batches = table.to_batches()
-    del table
+    batches = _read_apart(url, sql, options)
     if options:
         batches = _in_key_order(batches, partition_on)
     # Batch by batch, each freed once converted: peak memory is the frame plus one batch, not twice
@@ -75,6 +78,45 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     if options and not frame[partition_on].is_sorted():  # not seen; SQLite reads a key range in order
         frame = frame.sort(partition_on)
     return frame
+
+
+# The child process of `_read_apart`: ConnectorX's result as an Arrow IPC stream on stdout.
+_CHILD = """
+import json, sys
+import connectorx, pyarrow
+url, sql, options = sys.argv[1], sys.stdin.read(), json.loads(sys.argv[2])
+table = connectorx.read_sql(url, sql, return_type="arrow", **options)
+with pyarrow.ipc.new_stream(sys.stdout.buffer, table.schema) as out:
+    out.write_table(table)
+"""
+
+
+def _read_apart(url: str, sql: str, options: dict[str, Any]) -> list[Any]:
+    """ConnectorX's read of ``sql``, in a child process, as Arrow record batches.
+
+    Not in this process: ConnectorX carries its own copy of SQLite, and two copies of SQLite in one
+    process break SQLite's file locking (sqlite.org/howtocorrupt.html, 2.2.1: closing one copy's file
+    drops the POSIX locks of the other). Seen here: after a ConnectorX read, the store's own connections
+    lost the WAL index (``disk I/O error``) and later reads missed committed CDRs. A child process is
+    one more reader like any other; passing the Arrow stream back costs about a tenth of the read.
+    """
+    import pyarrow  # with connectorx, which needs it
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, url, json.dumps(options)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(sql.encode())
+    child.stdin.close()
+    try:
+        batches = list(pyarrow.ipc.open_stream(child.stdout))
+    except pyarrow.ArrowInvalid:
+        batches = None
+    error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+    if child.wait() != 0 or batches is None:
+        raise StoreError(f"reading the store failed: {error.strip().splitlines()[-1] if error.strip() else 'no data'}")
+    return batches
 
 
 def _in_key_order(batches: list[Any], key: str | None) -> list[Any]:

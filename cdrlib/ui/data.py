@@ -23,6 +23,7 @@ from cdrlib.analytics import SessionFilter
 from cdrlib.exports import data as export_data
 from cdrlib.period import Period
 from cdrlib.store import Store, views
+from cdrlib.ui import snapshot
 from cdrlib.ui.context import PageContext, filter_key
 
 MAX_ISSUES = 1_000  # price issues listed at most
@@ -97,9 +98,9 @@ def cdrs(url: str, tz: str, version: tuple[Any, ...]) -> pl.DataFrame:
     """Every CDR of the store at ``version`` (`Store.analytics_frame`, `analytics.prepare`d in ``tz``).
 
     A resource, not a cached copy: every page run shares the one frame (about 250 MB for a million
-    CDRs); only the latest version is kept.
+    CDRs); only the latest version is kept. A restarted server reads it from `snapshot`'s copy.
     """
-    return analytics.prepare(store(url).analytics_frame(), tz)
+    return snapshot.load(store(url), tz, version)
 
 
 @dataclass(frozen=True, slots=True)

@@ -357,3 +357,17 @@ def test_a_store_of_an_older_schema_is_a_clear_error(tmp_path):
         conn.exec_driver_sql("ALTER TABLE cdr DROP COLUMN content_hash")
     with pytest.raises(StoreError, match=r"another version of this program: it lacks cdr\.content_hash"):
         Store.open(url)
+
+
+def test_a_fast_read_leaves_the_stores_own_connections_working(tmp_path):
+    """ConnectorX (its own copy of SQLite) reads in a child process: in this one it dropped the WAL
+    locks of the store's connections (``disk I/O error``) and later reads missed committed CDRs."""
+    import sqlite3
+
+    with Store.open(f"sqlite:///{tmp_path / 'cdrs.db'}") as store:
+        store.add_cdrs([make_cdr(id="A")])
+        assert store.analytics_frame()["cdr_id"].to_list() == ["A"]
+        store.add_cdrs([make_cdr(id="B")])
+        assert store.analytics_frame()["cdr_id"].to_list() == ["A", "B"]
+        assert store.count_cdrs() == 2
+        assert sqlite3.connect(tmp_path / "cdrs.db").execute("select count(*) from cdr").fetchone() == (2,)
