@@ -6,7 +6,9 @@ times, as a person would meet them:
 - the first view of the page right after the start (it reads every CDR into memory);
 - then three filter changes, one after another: the roamed filter, AC / DC, and the period basis;
 - then the first view of each other page in the same process (the CDRs are in memory by then);
-and reports the process's peak memory (its resident set, what the server process would hold).
+and reports the process's peak memory (its resident set, what the server process would hold). The first
+process starts without the copy of the CDRs that the dashboard keeps beside a SQLite store
+(`cdrlib.ui.snapshot`, deleted first), so it reads them all from the store; the others are restarts.
 Targets (issue 5): first view <= 3 s, filter change <= 1 s, memory <= 2 GiB. Without ``--db`` it
 generates N demo CDRs (default 1,000,000) into a temporary SQLite file first (about 2 minutes).
 """
@@ -66,8 +68,17 @@ def _one(url: str, first: str) -> dict[str, object]:
 
 
 def run(url: str) -> int:
+    from cdrlib.store import Store
+    from cdrlib.ui import snapshot
+
+    with Store.open(url, create=False) as store:
+        copy = snapshot.paths(store)
+    for path in copy or ():
+        path.unlink(missing_ok=True)  # the first start reads the store; the later ones the copy on disk
     failed = 0
-    for name in PAGES:
+    for run_no, name in enumerate(["overview", *PAGES]):
+        if run_no and copy:
+            _wait_for(copy[1])
         out = subprocess.run(
             [sys.executable, __file__, "--one", name, "--db", url],
             capture_output=True, text=True, check=False, cwd=ROOT,
@@ -77,12 +88,20 @@ def run(url: str) -> int:
             return 1
         result = json.loads(out.stdout.strip().splitlines()[-1])
         timings = result["timings"]
-        print(f"{name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        start = "first start, no copy on disk" if run_no == 0 and copy else "restart"
+        print(f"{name} ({start}): " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
               + f"; peak {result['peak_mib']:,.0f} MiB")
         if result["errors"]:
             failed += 1
             print(f"  errors: {result['errors']}")
     return 1 if failed else 0
+
+
+def _wait_for(path: Path) -> None:
+    """The copy is written in the background of the first start; a restart before it is done reads all."""
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:
