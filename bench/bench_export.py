@@ -6,8 +6,9 @@ each part in a fresh process (so that its peak memory is its own):
 
 - **floor**: only reading the columns the export reads (`EXPORT_COLUMNS` of the CDRs and their tariff
   links) into memory, plain (no conversion to categoricals), by each reader we know, the fastest
-  counting: ConnectorX in parallel key ranges (as the export reads), ConnectorX in one piece, the
-  ``sqlite3`` cursor, and ADBC (which fails on SQLite columns that are empty in its first batch);
+  counting: ConnectorX in parallel key ranges, whole or streamed batch by batch (as the export reads),
+  ConnectorX in one piece, the ``sqlite3`` cursor, and ADBC (which fails on SQLite columns that are
+  empty in its first batch);
 - **export**: `exports.data.read` + ``FORMATS["full"].build``, the bytes of the ZIP, as the page's
   download button and the CLI make them;
 - **naive**: a straightforward implementation: SQLAlchemy rows, each cell formatted in Python, the
@@ -56,7 +57,7 @@ TZ = "Europe/Amsterdam"
 FIRST, LAST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)  # every CDR of the store
 GIB = 1024**3
 KINDS = ("energy", "time", "parking", "fixed")
-READERS = ("connectorx-parallel", "connectorx-single", "sqlite3-cursor", "adbc")
+READERS = ("connectorx-parallel", "connectorx-stream", "connectorx-single", "sqlite3-cursor", "adbc")
 
 
 # ------------------------------------------------------------------------------------ the parts
@@ -78,13 +79,17 @@ def read_floor(store: Store, reader: str) -> tuple[int, int]:
     cdrs_q, links_q = _queries(store)
     path = store.engine.url.database
     assert path is not None
-    if reader == "connectorx-parallel":  # as the export reads: key ranges in parallel, links by key range
+    if reader in ("connectorx-parallel", "connectorx-stream"):  # key ranges in parallel, links by key range
         import connectorx as cx
 
         url = fastread.source_url(store.engine)
-        parts = os.cpu_count() or 1
-        frame = pl.from_arrow(cx.read_sql(url, _sql(store, cdrs_q), return_type="arrow", partition_on="pk",
-                                          partition_num=parts))
+        options: dict[str, Any] = {"partition_on": "pk", "partition_num": os.cpu_count() or 1}
+        if reader == "connectorx-stream":  # as the export reads: each batch converted while others are read
+            stream = cx.read_sql(url, _sql(store, cdrs_q), return_type="arrow_stream",
+                                 batch_size=fastread.STREAM_BATCH_ROWS, **options)
+            frame = pl.concat([pl.from_arrow(b) for b in stream if b.num_rows], rechunk=False)  # type: ignore[misc]
+        else:
+            frame = pl.from_arrow(cx.read_sql(url, _sql(store, cdrs_q), return_type="arrow", **options))
         ct = s.cdr_tariff
         low, high = frame["pk"].min(), frame["pk"].max()  # type: ignore[index]
         links_range = sa.select(ct.c.cdr_pk, ct.c.seq, ct.c.tariff_pk).where(ct.c.cdr_pk >= low, ct.c.cdr_pk <= high)

@@ -2,9 +2,10 @@
 
 SQLAlchemy's rows (and even the raw ``sqlite3`` cursor) build a Python object per cell: about 11 s for
 the export columns of 1,000,000 CDRs on these machines. ConnectorX reads SQLite in Rust into Arrow,
-split into primary-key ranges read in parallel: 3.3 s for the same (bench/bench_export.py measures
-both). It is used for SQLite files when installed; any other database, an in-memory SQLite or a
-missing ConnectorX falls back to the cursor.
+split into primary-key ranges read in parallel and streamed: each Arrow batch is converted to polars
+while the next ones are read (bench/bench_export.py measures the readers). It is used for SQLite files
+when installed; any other database, an in-memory SQLite or a missing ConnectorX falls back to the
+cursor.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - connectorx is in requirements.txt
     _cx = None
 
 MIN_PARTITION_ROWS = 50_000  # below this, one reader is as fast as several
+STREAM_BATCH_ROWS = 50_000  # rows per Arrow batch of a partitioned (streamed) read
 
 
 def source_url(engine: Engine) -> str | None:
@@ -53,33 +55,34 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     if partition_on is not None:
         query = query.order_by(sa.column(partition_on))
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-    parts = os.cpu_count() or 1
+    cores = os.cpu_count() or 1
     options: dict[str, Any] = {}
-    if partition_on is not None and parts > 1 and rows_hint >= MIN_PARTITION_ROWS:
-        options = {"partition_on": partition_on, "partition_num": parts}
-    table = _cx.read_sql(url, sql, return_type="arrow", **options)
-    batches = table.to_batches()
-    del table
-    if options:
-        batches = _in_key_order(batches, partition_on)
-    # Batch by batch, each freed once converted: peak memory is the frame plus one batch, not twice
-    # the frame (polars keeps its own string layout, so the conversion copies).
+    if partition_on is not None and cores > 1 and rows_hint >= MIN_PARTITION_ROWS:
+        options = {"partition_on": partition_on, "partition_num": cores}
     parts: list[pl.DataFrame] = []
-    while batches:
-        part = pl.from_arrow(batches.pop(0))
-        assert isinstance(part, pl.DataFrame)
-        parts.append(part.cast(schema))  # type: ignore[arg-type]
+    if options:
+        # Streamed: each batch is converted as it comes while ConnectorX reads the next ones, and the
+        # whole result never exists twice (as Arrow and as polars).
+        stream = _cx.read_sql(url, sql, return_type="arrow_stream", batch_size=STREAM_BATCH_ROWS, **options)
+        for batch in stream:
+            if batch.num_rows:
+                part = pl.from_arrow(batch)
+                assert isinstance(part, pl.DataFrame)
+                parts.append(part.cast(schema))  # type: ignore[arg-type]
+        parts.sort(key=lambda p: p[partition_on][0])  # each key range comes in order: put them in order
+    else:
+        table = _cx.read_sql(url, sql, return_type="arrow")
+        batches = table.to_batches()
+        del table
+        # Batch by batch, each freed once converted: peak memory is the frame plus one batch, not twice
+        # the frame (polars keeps its own string layout, so the conversion copies).
+        while batches:
+            part = pl.from_arrow(batches.pop(0))
+            assert isinstance(part, pl.DataFrame)
+            parts.append(part.cast(schema))  # type: ignore[arg-type]
     if not parts:
         return pl.DataFrame(schema=schema)
     frame = pl.concat(parts, rechunk=False)
     if options and not frame[partition_on].is_sorted():  # not seen; SQLite reads a key range in order
         frame = frame.sort(partition_on)
     return frame
-
-
-def _in_key_order(batches: list[Any], key: str | None) -> list[Any]:
-    """The record batches of a partitioned read in the order of their first ``key``: each partition is
-    a key range read in order, so this orders the whole without moving a row."""
-    batches = [b for b in batches if b.num_rows]
-    batches.sort(key=lambda b: b.column(key)[0].as_py())
-    return batches
