@@ -175,23 +175,41 @@ def build(data: ExportData, d: Dialect) -> bytes:
     are deflated on other threads (`archive.ZipBuilder`), so that a million CDRs never exist as one CSV
     text and both cores stay busy."""
     zones = csvfmt.zones(data.cdrs)
-    start_offsets = csvfmt.utc_offsets(data.cdrs, "start_us", "time_zone", zones)
-    end_offsets = csvfmt.utc_offsets(data.cdrs, "end_us", "time_zone", zones)
-    price, prices = _start_prices(data, start_offsets)
-    instants = csvfmt.InstantText.of(
-        data.cdrs,
-        [("start_us", start_offsets), ("end_us", end_offsets), ("start_us", None), ("end_us", None),
-         ("created_us", None)],
-        "time_zone", zones,
-    )
     cells = {e.meta.output_name(): e for e in full_columns(data, d)}
+    with ThreadPoolExecutor(2, thread_name_prefix="prepare") as pool:
+        # The set-up work side by side (polars releases the GIL; the start prices are partly Python),
+        # each task waiting only for tasks given to the pool before it.
+        start_offsets, end_offsets = (
+            pool.submit(csvfmt.utc_offsets, data.cdrs, column, "time_zone", zones) for column in ("start_us", "end_us")
+        )
+        start_prices = pool.submit(lambda: _start_prices(data, start_offsets.result()))
+        instant_tables = pool.submit(
+            lambda: csvfmt.InstantText.of(
+                data.cdrs,
+                [("start_us", start_offsets.result()), ("end_us", end_offsets.result()), ("start_us", None),
+                 ("end_us", None), ("created_us", None)],
+                "time_zone", zones,
+            )
+        )
+
+        def block(i: int) -> tuple[pl.Series, pl.Series]:
+            first, last, keys = _BLOCKS[i]
+            price, prices = start_prices.result() if "_price" in keys else (None, pl.DataFrame())
+            beside = pl.DataFrame([] if price is None else [price])
+            return _block(data, beside, prices, keys, [cells[c] for c in _run(first, last)], d)
+
+        # The block that needs the start prices last: the others are made while those are worked out.
+        order = sorted(range(len(_BLOCKS)), key=lambda i: "_price" in _BLOCKS[i][2])
+        pending = {i: pool.submit(block, i) for i in order}
+        blocks = [pending[i].result() for i in range(len(_BLOCKS))]
+        price, _ = start_prices.result()
+        instants = instant_tables.result()
     # Beside each chunk: adding these to the whole frame would copy it.
-    added = pl.DataFrame([price, start_offsets.alias("_start_offset"), end_offsets.alias("_end_offset")])
-    texts: list[pl.Series] = []
-    for i, (first, last, keys) in enumerate(_BLOCKS):
-        at, text = _block(data, added, prices, keys, [cells[c] for c in _run(first, last)], d)
-        added = added.with_columns(at.alias(f"_block{i}"))
-        texts.append(text)
+    added = pl.DataFrame([
+        price, start_offsets.result().alias("_start_offset"), end_offsets.result().alias("_end_offset"),
+        *(at.alias(f"_block{i}") for i, (at, _) in enumerate(blocks)),
+    ])
+    texts = [text for _, text in blocks]
     in_block = {c for first, last, _ in _BLOCKS for c in _run(first, last)}
     by_first = {first: i for i, (first, _, _) in enumerate(_BLOCKS)}
     row_cells = {
@@ -216,20 +234,20 @@ def build(data: ExportData, d: Dialect) -> bytes:
 
     header = csvfmt.to_csv(pl.DataFrame(schema=dict.fromkeys(COLUMNS, pl.String)), d)
     with archive.ZipBuilder() as z, ThreadPoolExecutor(FORMAT_THREADS, thread_name_prefix="format") as pool:
-        pending: deque[Future[list[bytes]]] = deque()
+        formatting: deque[Future[list[bytes]]] = deque()
         done = 0
 
         def write_next() -> None:
             nonlocal done
-            for (name, _), body in zip(_FILES, pending.popleft().result(), strict=True):
+            for (name, _), body in zip(_FILES, formatting.popleft().result(), strict=True):
                 z.write(name, body if done else header + body)
             done += 1
 
         for offset in range(0, max(data.cdrs.height, 1), CHUNK_ROWS):
-            pending.append(pool.submit(chunk_files, offset))
-            if len(pending) > FORMAT_THREADS:
+            formatting.append(pool.submit(chunk_files, offset))
+            if len(formatting) > FORMAT_THREADS:
                 write_next()
-        while pending:
+        while formatting:
             write_next()
         return z.close()
 
