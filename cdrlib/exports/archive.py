@@ -42,12 +42,30 @@ def _deflate_chunk(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush(_deflate.Z_SYNC_FLUSH)
 
 
+_COMBINE = getattr(_deflate, "crc32_combine", None)  # ISA-L has it; without it the CRC is computed in order
+
+
+def _deflate_and_check(data: bytes) -> tuple[bytes, int | None]:
+    """The chunk deflated, and its own CRC-32 (to combine in order) when it can be combined."""
+    return _deflate_chunk(data), None if _COMBINE is None else _deflate.crc32(data)
+
+
 @dataclass
 class _Entry:
     name: str
     crc: int = 0
     size: int = 0
-    parts: list[Future[bytes]] = field(default_factory=list)
+    parts: list[tuple[Future[tuple[bytes, int | None]], int]] = field(default_factory=list)  # (chunk, size)
+
+    def checked_crc(self) -> int:
+        """The CRC-32 of the whole file: the chunks' own CRCs combined in order (else computed as they
+        came)."""
+        crc = self.crc
+        for future, size in self.parts:
+            chunk_crc = future.result()[1]
+            if chunk_crc is not None:
+                crc = _COMBINE(crc, chunk_crc, size)  # type: ignore[misc]
+        return crc
 
 
 class ZipBuilder:
@@ -56,7 +74,7 @@ class ZipBuilder:
     def __init__(self, workers: int | None = None, *, force_zip64: bool = False) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, thread_name_prefix="deflate")
         self._entries: dict[str, _Entry] = {}
-        self._pending: deque[Future[bytes]] = deque()
+        self._pending: deque[Future[tuple[bytes, int | None]]] = deque()
         self._force_zip64 = force_zip64
         self._closed = False
 
@@ -69,12 +87,14 @@ class ZipBuilder:
             entry = self._entries[name] = _Entry(name)
         if not data:
             return
-        entry.crc = zlib.crc32(data, entry.crc)
         entry.size += len(data)
         while len(self._pending) >= MAX_PENDING:
             self._pending.popleft().result()
-        future = self._pool.submit(_deflate_chunk, data)
-        entry.parts.append(future)
+        if _COMBINE is None:
+            entry.crc = zlib.crc32(data, entry.crc)
+        # The CRC on the deflating thread too, where it can be combined: not on the one making chunks.
+        future = self._pool.submit(_deflate_and_check, data)
+        entry.parts.append((future, len(data)))
         self._pending.append(future)
 
     def close(self) -> bytes:
@@ -85,7 +105,8 @@ class ZipBuilder:
         central: list[bytes] = []
         try:
             for entry in self._entries.values():
-                compressed = sum(len(f.result()) for f in entry.parts) + len(_FINAL)
+                entry.crc = entry.checked_crc()
+                compressed = sum(len(f.result()[0]) for f, _ in entry.parts) + len(_FINAL)
                 zip64 = self._force_zip64 or max(entry.size, compressed, offset) >= _ZIP64_LIMIT
                 name = entry.name.encode("utf-8")
                 flags = 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
@@ -95,7 +116,7 @@ class ZipBuilder:
                 header = struct.pack("<IHHHHHIIIHH", 0x04034B50, version, flags, 8, _DOS_TIME, _DOS_DATE,
                                      entry.crc, *sizes, len(name), len(local_extra)) + name + local_extra
                 pieces.append(header)
-                pieces.extend(f.result() for f in entry.parts)
+                pieces.extend(f.result()[0] for f, _ in entry.parts)
                 pieces.append(_FINAL)
                 entry.parts.clear()
                 central_extra = struct.pack("<HHQQQ", 1, 24, entry.size, compressed, offset) if zip64 else b""

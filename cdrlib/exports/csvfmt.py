@@ -9,9 +9,11 @@ then only quotes (RFC 4180: a field holding the delimiter, a quote or a line bre
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 
@@ -63,7 +65,9 @@ def fixed(column: str | pl.Expr, places: int) -> pl.Expr:
     if unit > 1:
         magnitude = (value.abs() + unit // 2) // unit
         value = pl.when(value < 0).then(-magnitude).otherwise(magnitude)
-    return value.cast(pl.Decimal(38, places)) / 10**places
+    # Times 10^-places (exact, the scale of the result): a multiplication, several times faster than
+    # the division by 10^places that gives the same value.
+    return value.cast(pl.Decimal(38, 0)) * pl.lit(Decimal(1).scaleb(-places), dtype=pl.Decimal(38, places))
 
 
 def money(column: str | pl.Expr) -> pl.Expr:
@@ -115,13 +119,88 @@ def local_naive(column: str, zone_column: str, zones: Iterable[str]) -> pl.Expr:
 def duration_text(start: str, end: str) -> pl.Expr:
     """``end - start`` as ``H:MM:SS``, hours not wrapped at 24 (``27:03:09``)."""
     seconds = (pl.col(end) - pl.col(start)) // 1_000_000
-    return pl.concat_str(
-        (seconds // 3600).cast(pl.String),
-        pl.lit(":"),
-        (seconds % 3600 // 60).cast(pl.String).str.zfill(2),
-        pl.lit(":"),
-        (seconds % 60).cast(pl.String).str.zfill(2),
-    )
+    # The minutes and seconds from a table of the 3,600 ``MM:SS`` texts: a gather, not two number
+    # formats and two paddings per row.
+    return pl.concat_str((seconds // 3600).cast(pl.String), pl.lit(":"), pl.lit(_MM_SS).gather(seconds % 3600))
+
+
+_MM_SS = pl.Series([f"{m:02d}:{s:02d}" for m in range(60) for s in range(60)])
+_HH_MM_SS = pl.Series([f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)])
+_DAY_US = 86_400_000_000
+
+
+def utc_offsets(frame: pl.DataFrame, column: str, zone_column: str, zones: Iterable[str]) -> pl.Series:
+    """Per row, the offset in seconds of its zone (``zone_column``) from UTC at the instant ``column``
+    (epoch microseconds); null where the zone is unknown or not in ``zones``. With `InstantText`, the
+    instants are written as `local_text` writes them."""
+    naive = pl.from_epoch(pl.col(column), time_unit="us")
+    return frame.select(
+        ((local_naive(column, zone_column, zones) - naive).dt.total_seconds()).cast(pl.Int32).alias(column)
+    ).to_series()
+
+
+@dataclass(frozen=True)
+class InstantText:
+    """Writes instants as `utc_text` and `local_text` do, from tables instead of a date format per cell:
+    the date from a table of the days present, the time of day from a table of the 86,400 ``HH:MM:SS``,
+    a local time's offset from a table of the offsets present (`utc_offsets`; each worked out by
+    `local_text`'s format on an instant that has it)."""
+
+    first_day: int  # days since the epoch of the first entry of ``days``
+    days: pl.Series
+    first_offset: int  # seconds of the first entry of ``offsets``
+    offsets: pl.Series
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, instants: Iterable[tuple[str, pl.Series | None]], zone_column: str,
+           zones: Iterable[str]) -> InstantText:
+        """The tables for the instants (epoch microseconds) of ``frame``: per (column, its offsets from
+        `utc_offsets`, or None for UTC) of ``instants``."""
+        zones = sorted(set(zones))
+        local_days: list[pl.Series] = []
+        examples: list[pl.DataFrame] = []
+        for column, offsets in instants:
+            offset = pl.lit(0, dtype=pl.Int32) if offsets is None else offsets.alias("_offset")
+            with_offset = frame.select(column, zone_column).with_columns(offset.alias("_offset"))
+            local_days.append(
+                with_offset.select(((pl.col(column) // 1_000_000 + pl.col("_offset")) // 86_400).alias("d"))["d"]
+            )
+            if offsets is not None:
+                examples.append(
+                    with_offset.drop_nulls("_offset").unique("_offset", keep="any").rename({column: "_at"})
+                )
+        days = pl.concat(local_days).drop_nulls()
+        first_day, last_day = (int(days.min()), int(days.max())) if len(days) else (0, 0)  # type: ignore[arg-type]
+        day_texts = pl.int_range(first_day, last_day + 1, eager=True).cast(pl.Date).dt.strftime("%Y-%m-%d")
+        found = pl.concat(examples).unique("_offset", keep="any") if examples else pl.DataFrame(
+            schema={"_at": pl.Int64, zone_column: pl.String, "_offset": pl.Int32}
+        )
+        instant = pl.from_epoch(pl.col("_at"), time_unit="us").dt.replace_time_zone("UTC")
+        offset_text: pl.Expr = pl.lit(None, dtype=pl.String)
+        for zone in zones:
+            offset_text = (
+                pl.when(pl.col(zone_column) == zone)
+                .then(instant.dt.convert_time_zone(zone).dt.strftime("%:z"))
+                .otherwise(offset_text)
+            )
+        found = found.select("_offset", offset_text.alias("text"))
+        first_offset = int(found["_offset"].min()) if found.height else 0  # type: ignore[arg-type]
+        last_offset = int(found["_offset"].max()) if found.height else 0  # type: ignore[arg-type]
+        by_offset = dict(zip(found["_offset"].to_list(), found["text"].to_list(), strict=True))
+        offset_texts = pl.Series([by_offset.get(o) for o in range(first_offset, last_offset + 1)], dtype=pl.String)
+        return cls(first_day, day_texts, first_offset, offset_texts)
+
+    def text(self, column: str, offset: str | None = None) -> pl.Expr:
+        """The instant ``column`` in UTC (``offset`` None: ``2025-10-26T01:30:00+00:00``) or with the
+        offset in seconds in column ``offset`` (``2025-10-26T02:30:00+01:00``)."""
+        seconds = pl.col(column) // 1_000_000
+        local = seconds if offset is None else seconds + pl.col(offset)
+        return pl.concat_str(
+            pl.lit(self.days).gather(local // 86_400 - self.first_day),
+            pl.lit("T"),
+            pl.lit(_HH_MM_SS).gather(local % 86_400),
+            pl.lit("+00:00") if offset is None else pl.lit(self.offsets).gather(pl.col(offset) - self.first_offset),
+        )
 
 
 # ------------------------------------------------------------------------------------------ text
@@ -156,6 +235,79 @@ def to_csv(frame: pl.DataFrame, d: Dialect, *, header: bool = True, bom: bool | 
         date_format="%Y-%m-%d",
     ).encode()
     return BOM + body if (d.bom if bom is None else bom) and header else body
+
+
+# ------------------------------------------------------------------------------------------ fields
+# What the CSV writer does to a cell, done once where cells repeat: a format can render a group of
+# columns once per distinct value (a location's, a tariff's) and write the rows with `write_fields`.
+_NEEDS_QUOTES = ('"', "\r", "\n")
+
+
+def quoted(column: str | pl.Expr, d: Dialect) -> pl.Expr:
+    """A text cell as the CSV writer writes it (RFC 4180): in quotes, with its quotes doubled, when it
+    holds the delimiter, a quote or a line break; else as it is."""
+    value = pl.col(column) if isinstance(column, str) else column
+    return (
+        pl.when(value.str.contains_any([d.delimiter, *_NEEDS_QUOTES]))
+        .then(pl.concat_str(pl.lit('"'), value.str.replace_all('"', '""', literal=True), pl.lit('"')))
+        .otherwise(value)
+    )
+
+
+def plain(column: str, d: Dialect) -> pl.Expr:
+    """Whether no text of ``column`` needs the formula guard (`safe_text`) or quotes (`quoted`): then
+    the column is its own field text."""
+    value = pl.col(column).cast(pl.String)
+    quote = "[" + re.escape(d.delimiter) + '"\\r\\n]'
+    return ~(value.str.contains(_FORMULA_START) | value.str.contains(quote)).any()
+
+
+def fields(frame: pl.DataFrame, d: Dialect) -> pl.Series:
+    """Per row of cells (as `to_csv` takes them), its fields as `to_csv` writes them, joined by the
+    delimiter: one text that stands for those columns in a frame written by `write_fields`."""
+    texts: list[pl.Expr] = []
+    for name, dtype in frame.schema.items():
+        cell = pl.col(name)
+        if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+            text = quoted(cell.cast(pl.String), d)
+        elif isinstance(dtype, pl.Decimal):
+            text = cell.cast(pl.String)
+            if d.decimal_mark != ".":
+                text = text.str.replace(".", d.decimal_mark, literal=True)
+        elif dtype.is_integer():
+            text = cell.cast(pl.String)
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None:  # type: ignore[union-attr]
+            text = cell.dt.strftime(_UTC_FORMAT)
+        elif dtype == pl.Date:
+            text = cell.dt.strftime("%Y-%m-%d")
+        elif dtype == pl.Null:
+            text = pl.lit("")
+        else:
+            raise TypeError(f"no field text for a {dtype} cell ({name})")
+        texts.append(text.fill_null(""))
+    if not texts:
+        return pl.Series("fields", [""] * frame.height, dtype=pl.String)
+    return frame.select(pl.concat_str(texts, separator=d.delimiter).alias("fields")).to_series()
+
+
+def write_fields(frame: pl.DataFrame, d: Dialect) -> bytes:
+    """The CSV lines (no header) of ``frame``, whose text cells are already fields (`quoted`, `fields`):
+    written as they are; number and instant cells as `to_csv` writes them."""
+    if d.decimal_mark == d.delimiter:  # a number would need quotes; no dialect does this
+        raise ValueError(f"dialect {d.name}: the decimal mark is the delimiter")
+    out = io.BytesIO()
+    frame.write_csv(
+        out,
+        separator=d.delimiter,
+        line_terminator=d.line_end,
+        quote_style="never",
+        null_value="",
+        include_header=False,
+        decimal_comma=d.decimal_mark == ",",
+        datetime_format=_UTC_FORMAT,
+        date_format="%Y-%m-%d",
+    )
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------------------------------ file names

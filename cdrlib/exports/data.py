@@ -137,11 +137,10 @@ def _applicable_tariff(cdrs: pl.DataFrame, links: pl.DataFrame, tariffs: pl.Data
     versions it carries, the first whose id is its first period's and that is valid at the start; else
     the first such version the store knows by that id. OCPI ids compare case-insensitively.
 
-    Ids are compared as small integers (one per case-folded id), so that a million CDRs cost hash joins
-    on integers, not string work."""
-    valid = (pl.col("valid_from_us").is_null() | (pl.col("valid_from_us") <= pl.col("start_us"))) & (
-        pl.col("valid_until_us").is_null() | (pl.col("valid_until_us") > pl.col("start_us"))
-    )
+    Ids are compared as small integers (one per case-folded id, looked up once per distinct id), the
+    links are put beside their CDR by position (both come in key order) and the first fitting link of
+    each CDR is where its key changes: no join or group-by over a million rows. Only the few CDRs
+    without a fitting carried version look in the store's versions."""
     if cdrs.is_empty() or tariffs.is_empty():
         return pl.Series("tariff_pk", [None] * cdrs.height, dtype=pl.Int64)
     # Every id spelling seen, to a code per case-folded id.
@@ -153,28 +152,45 @@ def _applicable_tariff(cdrs: pl.DataFrame, links: pl.DataFrame, tariffs: pl.Data
         "tariff_pk", pl.col("tariff_id").replace_strict(id_code, return_dtype=pl.Int32).alias("id_code"),
         "valid_from_us", "valid_until_us",
     )
-    wanted = cdrs.select(
-        "pk",
-        "start_us",
-        pl.col("tariff_id").cast(pl.String).replace_strict(id_code, default=None, return_dtype=pl.Int32).alias("want"),
+    wanted = cdrs.select("pk", "start_us", _id_codes(cdrs["tariff_id"], id_code).alias("want"))
+    valid = (pl.col("valid_from_us").is_null() | (pl.col("valid_from_us") <= pl.col("start_us"))) & (
+        pl.col("valid_until_us").is_null() | (pl.col("valid_until_us") > pl.col("start_us"))
     )
-    carried = (
-        links.join(versions, on="tariff_pk")
-        .join(wanted, left_on="cdr_pk", right_on="pk")
-        .filter(valid & (pl.col("want").is_null() | (pl.col("want") == pl.col("id_code"))))
-        .group_by("cdr_pk")
-        .agg(pl.col("tariff_pk").sort_by("seq").first().alias("carried"))
+    fits = valid & (pl.col("want").is_null() | (pl.col("want") == pl.col("id_code")))
+
+    # The carried versions: each link beside its CDR (found by position: the CDRs come in key order),
+    # the first fitting one by ``seq`` (where the CDR key changes among the fitting links).
+    if not wanted["pk"].is_sorted():  # not from `Store.export_frame`; not seen
+        order = cdrs["pk"].arg_sort()
+        return _applicable_tariff(cdrs[order], links, tariffs).gather(order.arg_sort())
+    ordered = links.select("cdr_pk", "seq", "tariff_pk").sort("cdr_pk", "seq", maintain_order=True)
+    ordered = ordered.with_columns(_at=wanted["pk"].search_sorted(ordered["cdr_pk"], side="left").cast(pl.Int64))
+    ordered = ordered.filter(pl.col("_at") < cdrs.height)
+    candidates = (
+        pl.concat([ordered, wanted[ordered["_at"]]], how="horizontal")
+        .filter(pl.col("pk") == pl.col("cdr_pk"))
+        .join(versions, on="tariff_pk", how="inner", maintain_order="left")
+        .filter(fits)
     )
-    known = (
-        wanted.drop_nulls("want")
-        .join(versions, left_on="want", right_on="id_code")
-        .filter(valid)
-        .group_by("pk")
-        .agg(pl.col("tariff_pk").min().alias("known"))
-    )
-    resolved = (
-        cdrs.select("pk")
-        .join(carried, left_on="pk", right_on="cdr_pk", how="left", maintain_order="left")
-        .join(known, on="pk", how="left", maintain_order="left")
-    )
-    return resolved.select(pl.coalesce("carried", "known").alias("tariff_pk"))["tariff_pk"]
+    first = candidates.filter(pl.col("cdr_pk") != pl.col("cdr_pk").shift(1).fill_null(pl.col("cdr_pk") - 1))
+    result = pl.Series("tariff_pk", [None] * cdrs.height, dtype=pl.Int64).scatter(first["_at"], first["tariff_pk"])
+    # The store's versions by that id, for the CDRs none of whose carried versions fits.
+    lacking = wanted.with_row_index("_row").filter(pl.lit(result).is_null() & pl.col("want").is_not_null())
+    if lacking.height:
+        known = (
+            lacking.join(versions, left_on="want", right_on="id_code")
+            .filter(valid)
+            .group_by("_row")
+            .agg(pl.col("tariff_pk").min())
+        )
+        result = result.scatter(known["_row"], known["tariff_pk"])
+    return result
+
+
+def _id_codes(ids: pl.Series, id_code: dict[str, int]) -> pl.Series:
+    """The code of each id (null where none): per category of a categorical column, not per row."""
+    if ids.dtype == pl.Categorical:
+        mapping = ids.dtype.categories.to_series()  # type: ignore[attr-defined]
+        table = mapping.replace_strict(id_code, default=None, return_dtype=pl.Int32)
+        return table.gather(ids.to_physical())
+    return ids.cast(pl.String).replace_strict(id_code, default=None, return_dtype=pl.Int32)

@@ -2,9 +2,10 @@
 
 SQLAlchemy's rows (and even the raw ``sqlite3`` cursor) build a Python object per cell: about 11 s for
 the export columns of 1,000,000 CDRs on these machines. ConnectorX reads SQLite in Rust into Arrow,
-split into primary-key ranges read in parallel: 3.3 s for the same (bench/bench_export.py measures
-both). It is used for SQLite files when installed; any other database, an in-memory SQLite or a
-missing ConnectorX falls back to the cursor.
+split into primary-key ranges read in parallel and streamed: each Arrow batch is converted to polars
+while the next ones are read (bench/bench_export.py measures the readers). It runs in a child process
+(`_read_apart`). It is used for SQLite files when installed; any other database, an in-memory SQLite or
+a missing ConnectorX falls back to the cursor.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -28,6 +30,7 @@ except ImportError:  # pragma: no cover - connectorx is in requirements.txt
     _cx = None
 
 MIN_PARTITION_ROWS = 50_000  # below this, one reader is as fast as several
+STREAM_BATCH_ROWS = 50_000  # rows per Arrow batch of a partitioned (streamed) read
 
 
 def source_url(engine: Engine) -> str | None:
@@ -58,20 +61,19 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     if partition_on is not None:
         query = query.order_by(sa.column(partition_on))
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-    parts = os.cpu_count() or 1
+    cores = os.cpu_count() or 1
     options: dict[str, Any] = {}
-    if partition_on is not None and parts > 1 and rows_hint >= MIN_PARTITION_ROWS:
-        options = {"partition_on": partition_on, "partition_num": parts}
-    batches = _read_apart(url, sql, options)
-    if options:
-        batches = _in_key_order(batches, partition_on)
-    # Batch by batch, each freed once converted: peak memory is the frame plus one batch, not twice
-    # the frame (polars keeps its own string layout, so the conversion copies).
+    if partition_on is not None and cores > 1 and rows_hint >= MIN_PARTITION_ROWS:
+        options = {"partition_on": partition_on, "partition_num": cores, "batch_size": STREAM_BATCH_ROWS}
     parts: list[pl.DataFrame] = []
-    while batches:
-        part = pl.from_arrow(batches.pop(0))
+    # Batch by batch as the child sends them, each converted while the next ones are read: the whole
+    # result never exists twice (as Arrow and as polars; polars keeps its own string layout).
+    for batch in _read_apart(url, sql, options):
+        part = pl.from_arrow(batch)
         assert isinstance(part, pl.DataFrame)
         parts.append(part.cast(schema))  # type: ignore[arg-type]
+    if options:
+        parts.sort(key=lambda p: p[partition_on][0])  # each key range comes in order: put them in order
     if not parts:
         return pl.DataFrame(schema=schema)
     frame = pl.concat(parts, rechunk=False)
@@ -80,19 +82,25 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     return frame
 
 
-# The child process of `_read_apart`: ConnectorX's result as an Arrow IPC stream on stdout.
+# The child process of `_read_apart`: ConnectorX's result as an Arrow IPC stream on stdout, batch by batch
+# as it reads them when the read is partitioned.
 _CHILD = """
 import json, sys
 import connectorx, pyarrow
 url, sql, options = sys.argv[1], sys.stdin.read(), json.loads(sys.argv[2])
-table = connectorx.read_sql(url, sql, return_type="arrow", **options)
-with pyarrow.ipc.new_stream(sys.stdout.buffer, table.schema) as out:
-    out.write_table(table)
+if options:
+    result = connectorx.read_sql(url, sql, return_type="arrow_stream", **options)
+else:
+    result = connectorx.read_sql(url, sql, return_type="arrow").to_reader()
+with pyarrow.ipc.new_stream(sys.stdout.buffer, result.schema) as out:
+    for batch in result:
+        if batch.num_rows:
+            out.write_batch(batch)
 """
 
 
-def _read_apart(url: str, sql: str, options: dict[str, Any]) -> list[Any]:
-    """ConnectorX's read of ``sql``, in a child process, as Arrow record batches.
+def _read_apart(url: str, sql: str, options: dict[str, Any]) -> Iterator[Any]:
+    """ConnectorX's read of ``sql``, in a child process, as Arrow record batches as they come.
 
     Not in this process: ConnectorX carries its own copy of SQLite, and two copies of SQLite in one
     process break SQLite's file locking (sqlite.org/howtocorrupt.html, 2.2.1: closing one copy's file
@@ -109,19 +117,15 @@ def _read_apart(url: str, sql: str, options: dict[str, Any]) -> list[Any]:
     assert child.stdin is not None and child.stdout is not None
     child.stdin.write(sql.encode())
     child.stdin.close()
+    failed = False
     try:
-        batches = list(pyarrow.ipc.open_stream(child.stdout))
+        yield from pyarrow.ipc.open_stream(child.stdout)
     except pyarrow.ArrowInvalid:
-        batches = None
-    error = child.stderr.read().decode(errors="replace") if child.stderr else ""
-    if child.wait() != 0 or batches is None:
-        raise StoreError(f"reading the store failed: {error.strip().splitlines()[-1] if error.strip() else 'no data'}")
-    return batches
-
-
-def _in_key_order(batches: list[Any], key: str | None) -> list[Any]:
-    """The record batches of a partitioned read in the order of their first ``key``: each partition is
-    a key range read in order, so this orders the whole without moving a row."""
-    batches = [b for b in batches if b.num_rows]
-    batches.sort(key=lambda b: b.column(key)[0].as_py())
-    return batches
+        failed = True
+    finally:
+        child.stdout.close()
+        error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        code = child.wait()
+    if code != 0 or failed:
+        last = error.strip().splitlines()[-1] if error.strip() else "no data"
+        raise StoreError(f"reading the store failed: {last}")
