@@ -66,10 +66,10 @@ class FilterChoices:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def filter_choices(url: str, tz: str, at: tuple[Any, ...] | None = None) -> FilterChoices:
-    """The sidebar's choices, from the CDRs in memory (`cdrs` at version ``at``; None: the current one)."""
+def filter_choices(url: str, tz: str, at: tuple[Any, ...]) -> FilterChoices:
+    """The sidebar's choices, from the CDRs in memory (`cdrs` at the store's version ``at``)."""
     s = store(url)
-    locations, emps = analytics.filter_options(cdrs(url, tz, version(url) if at is None else at))
+    locations, emps = analytics.filter_options(cdrs(url, tz, at))
     names = {e.id: e.name for e in s.emps()}
     bounds = views.session_starts(s)
     return FilterChoices(

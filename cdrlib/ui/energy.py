@@ -114,7 +114,7 @@ def emp_mix(ctx: PageContext, within: Period, n: int = TOP_EMPS) -> pl.DataFrame
 
 def emp_names(ctx: PageContext) -> dict[str, str]:
     """EMP id -> ``Name (ID)`` as the sidebar lists them."""
-    return dict(data.filter_choices(ctx.url, ctx.tz).emps)
+    return dict(data.filter_choices(ctx.url, ctx.tz, ctx.version).emps)
 
 
 # ---------------------------------------------------------------------- captions
