@@ -210,13 +210,15 @@ def naive(store: Store) -> tuple[int, bytes]:
 
 # ------------------------------------------------------------------------------------ harness
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of its children that have ended (a reader may run apart)."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usages)
 
 
 def child(part: str, db: str) -> None:
     """Run one part in this process and print its figures as JSON: its wall and CPU seconds (user +
-    system, all threads; imports and the check of the ZIP left out) and the process's peak memory."""
+    system, all threads and child processes; imports and the check of the ZIP left out), the peak memory
+    of the process and that of its largest child."""
     store = Store.open(f"sqlite:///{db}")
     started, cpu = time.perf_counter(), _cpu()
     checked: dict[str, Any] = {}
@@ -227,8 +229,12 @@ def child(part: str, db: str) -> None:
         rows, payload = export(store) if part == "export" else naive(store)
         seconds, cpu = time.perf_counter() - started, _cpu() - cpu
         checked = {"zip_mb": len(payload) / 1e6, "lines": _count_lines(payload)}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"part": part, "rows": rows, "peak": peak, "seconds": seconds, "cpu": cpu, **checked}))
+    # A reader run apart has its own peak, reported beside (not added: a child's RSS also counts the
+    # pages it shares with this process until it runs its own program).
+    peak, child_peak = (resource.getrusage(who).ru_maxrss * 1024 for who in (resource.RUSAGE_SELF,
+                                                                            resource.RUSAGE_CHILDREN))
+    print(json.dumps({"part": part, "rows": rows, "peak": peak, "child_peak": child_peak, "seconds": seconds,
+                      "cpu": cpu, **checked}))
 
 
 def _count_lines(payload: bytes) -> int:
@@ -286,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {r['part']:<22} failed: {r['error']}")
             continue
         extra = f"  {r['zip_mb']:.0f} MB ZIP, {r['lines']:,} lines" if "zip_mb" in r else ""
+        if r.get("child_peak"):
+            extra += f"  (a child process: peak {r['child_peak'] / GIB:.2f} GiB)"
         print(f"  {r['part']:<22} {r['seconds']:7.2f} s  {r['cpu']:6.1f} CPU s  peak {r['peak'] / GIB:5.2f} GiB  "
               f"{r['rows']:,} CDRs{extra}")
     by = {r["part"]: r for r in results if "error" not in r}
