@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.test_deep_link import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SHOTS,
     UI_TIMEOUT_MS,
     Server,
     assert_frame,
+    browser_page,
     running_app,
 )
 from tests.ui.conftest import make_demo
@@ -46,12 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_context(viewport=TALL).new_page()
-        finally:
-            browser.close()
+    with browser_page(viewport=TALL) as page:
+        yield page
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -12,16 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.test_deep_link import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     FILTER_LABELS,
     SHOTS,
     UI_TIMEOUT_MS,
     Server,
     assert_frame,
+    browser_page,
     running_app,
 )
 from tests.ui.dataset import fill
@@ -44,12 +43,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_context(viewport=TALL).new_page()
-        finally:
-            browser.close()
+    with browser_page(viewport=TALL) as page:
+        yield page
 
 
 def open_page(page: Page, title: str) -> None:

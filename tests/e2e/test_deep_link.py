@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
@@ -105,15 +106,21 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture
-def page() -> Iterator[Page]:
+@contextlib.contextmanager
+def browser_page(**context: Any) -> Iterator[Page]:
+    """A page of Debian's Chromium (never a downloaded browser) in a new context (``viewport``, ...)."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1200})
-            yield context.new_page()
+            yield browser.new_context(**context).new_page()
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with browser_page(viewport={"width": 1440, "height": 1200}) as page:
+        yield page
 
 
 def assert_frame(page: Page, title: str) -> None:

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from cdrlib import exports
 from cdrlib.exports import csvfmt, distribution, full, normal, reimbursement
 from cdrlib.ui import exports as exports_ui
 from tests.e2e.test_costs_pages import assert_no_error, open_page
-from tests.e2e.test_deep_link import CHROMIUM, CHROMIUM_ARGS, SHOTS, UI_TIMEOUT_MS, Server, running_app
+from tests.e2e.test_deep_link import SHOTS, UI_TIMEOUT_MS, Server, browser_page, running_app
 from tests.ui.conftest import make_demo
 
 pytestmark = pytest.mark.e2e
@@ -51,12 +51,8 @@ def server(demo_store: str, tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_context(viewport=TALL, accept_downloads=True).new_page()
-        finally:
-            browser.close()
+    with browser_page(viewport=TALL, accept_downloads=True) as page:
+        yield page
 
 
 def previewed_rows(page: Page) -> dict[str, int]:
