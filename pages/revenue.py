@@ -4,7 +4,7 @@ compensation, the CPO and the customer, and what employers reimburse their drive
 import streamlit as st
 
 from cdrlib import errors, model, revenue
-from cdrlib.ui import data, download, fmt, frame, revenue_charts
+from cdrlib.ui import data, download, fmt, frame, revenue_charts, tables
 
 ctx = frame.page("Revenue distribution")
 st.caption(frame.period_caption(ctx))
@@ -61,9 +61,7 @@ try:
                 st.info("Nothing to distribute: the revenue of these CDRs adds up to zero or less.")
         st.markdown("**Per customer and month**")
         st.dataframe(
-            per_customer.with_columns(
-                [(per_customer[c] / model.E4_SCALE).alias(c) for c in ("energy_e4", "revenue_e4", *revenue.PARTIES)]
-            ).rename({"energy_e4": "kWh", "revenue_e4": "revenue", **revenue.PARTIES}),
+            tables.shown_e4(per_customer, {"energy_e4": "kWh", "revenue_e4": "revenue", **revenue.PARTIES}),
             hide_index=True,
             key="revenue_table",
             column_config={"month": st.column_config.DateColumn("Month", format="MMM YYYY")},
@@ -104,9 +102,7 @@ try:
         for cur in priced["currency"].to_list():
             st.plotly_chart(revenue_charts.reimbursements(per_name, cur), key=f"revenue_reimbursements_{cur}")
         st.dataframe(
-            per_name.with_columns(
-                [(per_name[c] / model.E4_SCALE).alias(c) for c in ("volume_e4", "excl_e4", "incl_e4")]
-            ).rename({"volume_e4": "kWh", "excl_e4": "excl. VAT", "incl_e4": "incl. VAT"}),
+            tables.shown_e4(per_name, {"volume_e4": "kWh", "excl_e4": "excl. VAT", "incl_e4": "incl. VAT"}),
             hide_index=True,
             key="revenue_reimbursements_table",
             column_config={"month": st.column_config.DateColumn("Month", format="MMM YYYY")},

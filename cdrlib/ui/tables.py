@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
+
+from cdrlib import model
 from cdrlib.store import views
 from cdrlib.ui import fmt
 
@@ -53,3 +56,9 @@ def rejection_rows(rejections: Sequence[views.Rejection]) -> list[dict[str, Any]
         }
         for r in rejections
     ]
+
+
+def shown_e4(df: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """``df`` for ``st.dataframe``: each ``_e4`` column of ``labels`` as a number under its label (display
+    only: the CSV beside the table keeps the exact decimals)."""
+    return df.with_columns((pl.col(c) / model.E4_SCALE).alias(c) for c in labels).rename(labels)
