@@ -1,4 +1,4 @@
-"""Benchmark of the Full download: ``python bench/bench_export.py [--cdrs N] [--db PATH] [--keep]``.
+"""Benchmark of the Full download: ``python bench/bench_export.py [--cdrs N] [--db PATH|URL] [--skip-naive]``.
 
 On a SQLite store of N demo CDRs (default 1,000,000; generated once into ``--db``, default a file in
 the temporary folder), the Full download of the period that holds all of them, measured in one run,
@@ -276,11 +276,16 @@ def ensure_store(db: str, cdrs: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cdrs", type=int, default=1_000_000)
-    parser.add_argument("--db", help="SQLite file of the store (default: in the temporary folder)")
+    parser.add_argument("--db", help="SQLite file of the store, or its sqlite:/// URL (default: in the temporary folder)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--skip-naive", action="store_true", help="leave out the (slow) naive implementation")
     args = parser.parse_args(argv)
     db = args.db or str(Path(tempfile.gettempdir()) / f"bench-export-{args.cdrs}.db")
+    if "://" in db:  # the URL bench_pages.py takes
+        url = sa.engine.make_url(db)
+        if url.get_backend_name() != "sqlite" or not url.database:
+            parser.error(f"--db {db}: this benchmark measures a SQLite file")
+        db = url.database
     if args.child:
         child(args.child, db)
         return 0
