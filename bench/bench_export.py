@@ -276,7 +276,7 @@ def ensure_store(db: str, cdrs: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cdrs", type=int, default=1_000_000)
-    parser.add_argument("--db", help="SQLite file of the store, or its sqlite:/// URL (default: in the temporary folder)")
+    parser.add_argument("--db", help="SQLite file of the store or its sqlite:/// URL (default: a temporary file)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--skip-naive", action="store_true", help="leave out the (slow) naive implementation")
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import sys
+import time
 import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TextIO
 import polars as pl
 from tqdm import tqdm
 
-from cdrlib import demo, enrich, exports, importer, model, pricing, settings
+from cdrlib import demo, enrich, exports, importer, model, pricing, settings, snapshot
 from cdrlib.errors import CdrError, ConfigError, InputFileError, StoreError, UnpriceableError, ValidationError
 from cdrlib.exports import csvfmt
 from cdrlib.exports import data as export_data
@@ -184,6 +185,7 @@ def _demo(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err: T
             f"new {summary.inserted}, already stored {summary.duplicates}, conflicts {summary.conflicts}",
             file=out,
         )
+        _refresh_copy(store, conf, out, err)
     if summary.conflicts:
         print(
             f"error: {summary.conflicts} demo CDRs were not written: other CDRs with their ids are stored "
@@ -218,6 +220,7 @@ def _import(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err:
         finally:
             for bar in bars.values():
                 bar.close()
+        _refresh_copy(store, conf, err if args.json else out, err)
     if args.json:
         json.dump(report.as_json(), out)  # ASCII with \u escapes: valid whatever the file names
         out.write("\n")
@@ -313,6 +316,7 @@ def _reprice(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err
                     pending = []
             store.set_price_checks(pending)
             bar.update(len(pending))
+        _refresh_copy(store, conf, out, err)
     total = sum(counts.values())
     print(
         f"repriced {total} CDRs: {counts[model.PRICE_OK]} ok, {counts[model.PRICE_MISMATCH]} price mismatches, "
@@ -320,6 +324,19 @@ def _reprice(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err
         file=out,
     )
     return EXIT_OK
+
+
+def _refresh_copy(store: Store, conf: settings.Settings, out: TextIO, err: TextIO) -> None:
+    """Bring the dashboard's copy of the CDRs up to date (`snapshot.refresh`), so that its next start does
+    not read them all. The CDRs are stored whatever happens here: a failure is only a warning."""
+    started = time.perf_counter()
+    try:
+        kept = snapshot.refresh(store, conf.reporting_tz)
+    except (CdrError, OSError) as exc:
+        print(f"warning: the dashboard's copy of the CDRs was not updated ({exc}); it reads the store", file=err)
+        return
+    if kept is not None:
+        print(f"dashboard copy updated: {kept} CDRs in {time.perf_counter() - started:.1f} s", file=out)
 
 
 def _objects(path: str, kind: str) -> list[object]:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.test_importer import cdr
@@ -96,6 +97,28 @@ def test_demo_command(tmp_path, db):
     assert "300 demo CDRs" in res.stdout
     again = run("demo", "--cdrs", "300", "--seed", "3", "--until", "2025-01-01", "--db", db)
     assert again.returncode == 0, again.stderr
+
+
+def test_writing_commands_leave_the_dashboard_a_current_copy(tmp_path, db):
+    """After `demo` and `import` the dashboard's copy holds every stored CDR: its next start reads none."""
+    from cdrlib import snapshot
+    from cdrlib.store import Store
+
+    res = run("demo", "--cdrs", "200", "--seed", "3", "--until", "2025-01-01", "--db", db)
+    assert res.returncode == 0, res.stderr
+    assert "dashboard copy updated: 200 CDRs" in res.stdout
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps([cdr(id="EXTRA")]))
+    res = run("import", str(extra), "--json", "--db", db)
+    assert res.returncode == 0, res.stderr
+    json.loads(res.stdout)  # the copy's line is not in the JSON
+    assert "dashboard copy updated: 201 CDRs" in res.stderr
+    with Store.open(db) as store:
+        data, about = snapshot.paths(store)
+        made = json.loads(about.read_text())
+        assert made["version"] == list(store.data_version())
+        assert made["tz"] == "Europe/Amsterdam"  # the default reporting zone
+        assert "EXTRA" in pl.read_parquet(data)["cdr_id"].to_list()
 
 
 def test_demo_conflicts_and_future_until(tmp_path, db):

@@ -18,12 +18,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from cdrlib import analytics, costs, distribution, model, period, pricing, reimbursement, revenue
+from cdrlib import analytics, costs, distribution, model, period, pricing, reimbursement, revenue, snapshot
 from cdrlib.analytics import SessionFilter
 from cdrlib.exports import data as export_data
 from cdrlib.period import Period
 from cdrlib.store import Store, views
-from cdrlib.ui import snapshot
 from cdrlib.ui.context import PageContext, filter_key
 
 MAX_ISSUES = 1_000  # price issues listed at most

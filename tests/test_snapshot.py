@@ -1,4 +1,4 @@
-"""The on-disk copy of the analytics frame (cdrlib.ui.snapshot) on a real SQLite store."""
+"""The on-disk copy of the analytics frame (cdrlib.snapshot) on a real SQLite store."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cdrlib import analytics, model
+from cdrlib import analytics, model, snapshot
 from cdrlib.store import Store
-from cdrlib.ui import snapshot
 from tests.factories import make_cdr, utc
 
 TZ = "Europe/Amsterdam"
@@ -76,3 +75,31 @@ def test_a_damaged_copy_is_read_around(store: Store) -> None:
     data.write_bytes(b"not parquet")
     store.add_cdrs([make_cdr(id="NEW", start_date_time=utc(2024, 3, 9))])
     assert_frame_equal(snapshot.load(store, TZ, store.data_version()), full(store))
+
+
+def test_refresh_writes_the_copy_before_it_returns(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert snapshot.refresh(store, TZ) == 3
+    data, about = snapshot.paths(store)
+    assert data.exists() and about.exists()  # no background thread to wait for
+    store.add_cdrs([make_cdr(id="NEW", start_date_time=utc(2024, 3, 9))])
+    assert snapshot.refresh(store, TZ) == 4
+
+    def no_read(*args: object, **kwargs: object) -> pl.DataFrame:
+        raise AssertionError("read the store")
+
+    monkeypatch.setattr(Store, "analytics_frame", no_read)
+    assert snapshot.load(store, TZ, store.data_version())["cdr_id"].to_list() == ["C0", "C1", "C2", "NEW"]
+
+
+def test_refresh_in_a_read_only_folder_says_so_and_keeps_nothing(store: Store, monkeypatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", refuse)
+    assert snapshot.refresh(store, TZ) is None
+    assert not any(p.exists() for p in snapshot.paths(store))
+
+
+def test_refresh_of_a_store_without_a_file_keeps_nothing() -> None:
+    with Store.open("sqlite://") as memory:
+        assert snapshot.refresh(memory, TZ) is None

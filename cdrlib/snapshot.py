@@ -7,8 +7,10 @@ frame, LZ4-compressed: about 65 MB per million CDRs, read in half a second) and
 with). It is only a cache: deleting it costs one full read. CDRs are never changed once stored (a
 correction is a new credit CDR), so when the store only gained CDRs since the copy was made, only the
 new ones are read and appended; a re-pricing (which changes stored price checks), another zone or other
-columns mean a full read. The copy is written in a background thread, after the page has its frame.
-Other databases (PostgreSQL) are read in full at each start.
+columns mean a full read. The dashboard writes the copy in a background thread, after the page has its
+frame; the commands that write CDRs (``demo``, ``import``, ``reprice``) bring it up to date before they
+end (`refresh`), so that the dashboard started next finds it. Other databases (PostgreSQL) are read in
+full at each start.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ from cdrlib.store import ANALYTICS_COLUMNS, Store
 FORMAT = 1  # raise when what `analytics.prepare` adds changes
 _log = logging.getLogger(__name__)
 _writing = threading.Lock()
+Writer = Callable[[Path, Path, pl.DataFrame, dict[str, Any]], object]  # how a made frame is kept
 
 
 def paths(store: Store) -> tuple[Path, Path] | None:
@@ -51,18 +55,40 @@ def _made_with(tz: str, version: tuple[Any, ...]) -> dict[str, Any]:
 def load(store: Store, tz: str, version: tuple[Any, ...]) -> pl.DataFrame:
     """Every CDR of ``store`` at ``version`` (`Store.data_version`), `analytics.prepare`d in ``tz``: from
     the copy on disk when it is of this version, the copy and the new CDRs when the store only gained
-    some, else a full read (then the copy is written)."""
+    some, else a full read (then the copy is written, in the background)."""
+    return _load(store, tz, version, _write_later)
+
+
+def refresh(store: Store, tz: str) -> int | None:
+    """Bring the copy beside ``store`` up to date now (reading only what it lacks) and wait until it is
+    written: for a command that has just written CDRs. The CDRs in the copy; None for a store without
+    a copy (not a SQLite file) or when the copy cannot be written (the dashboard then reads the store)."""
+    where = paths(store)
+    if where is None:
+        return None
+    written: list[bool] = []
+
+    def write_now(data: Path, about: Path, frame: pl.DataFrame, made: dict[str, Any]) -> None:
+        written.append(_write(data, about, frame, made))
+
+    frame = _load(store, tz, store.data_version(), write_now)
+    return frame.height if written == [] or all(written) else None
+
+
+def _load(store: Store, tz: str, version: tuple[Any, ...], write: Writer) -> pl.DataFrame:
     where = paths(store)
     if where is None:
         return analytics.prepare(store.analytics_frame(), tz)
-    frame = _read(*where, tz, version, store)
+    frame = _read(*where, tz, version, store, write)
     if frame is None:
         frame = analytics.prepare(store.analytics_frame(), tz)
-        _write_later(*where, frame, _made_with(tz, version))
+        write(*where, frame, _made_with(tz, version))
     return frame
 
 
-def _read(data: Path, about: Path, tz: str, version: tuple[Any, ...], store: Store) -> pl.DataFrame | None:
+def _read(
+    data: Path, about: Path, tz: str, version: tuple[Any, ...], store: Store, write: Writer
+) -> pl.DataFrame | None:
     try:
         made = json.loads(about.read_text())
         wanted = _made_with(tz, version)
@@ -82,7 +108,7 @@ def _read(data: Path, about: Path, tz: str, version: tuple[Any, ...], store: Sto
     except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
         _log.info("no usable analytics copy at %s: %s", data, exc)
         return None
-    _write_later(data, about, frame, wanted)
+    write(data, about, frame, wanted)
     return frame
 
 
@@ -90,9 +116,9 @@ def _write_later(data: Path, about: Path, frame: pl.DataFrame, made: dict[str, A
     threading.Thread(target=_write, args=(data, about, frame, made), name="analytics-copy", daemon=True).start()
 
 
-def _write(data: Path, about: Path, frame: pl.DataFrame, made: dict[str, Any]) -> None:
+def _write(data: Path, about: Path, frame: pl.DataFrame, made: dict[str, Any]) -> bool:
     """Write the copy, then its description, each to a temporary name first: a reader never sees a half
-    file, and a copy without a matching description is never used."""
+    file, and a copy without a matching description is never used. False when it cannot be written."""
     with _writing:
         try:
             about.unlink(missing_ok=True)
@@ -104,3 +130,5 @@ def _write(data: Path, about: Path, frame: pl.DataFrame, made: dict[str, Any]) -
             os.replace(part, about)
         except OSError as exc:  # a read-only folder: the dashboard works, only restarts are slower
             _log.warning("cannot keep the analytics copy at %s: %s", data, exc)
+            return False
+    return True
