@@ -394,7 +394,8 @@ def locations(lf: pl.LazyFrame, evses: pl.LazyFrame, hours: int) -> pl.LazyFrame
     """
     return (
         _per_location(lf, energy_e4=_total(_ENERGY_E4), plugged_time_e4=_total(_TOTAL_TIME_E4))
-        .join(evses, on="location_id", how="left")
+        .with_columns(pl.col("location_id").cast(pl.String))  # ids as texts on both sides of the join
+        .join(evses.with_columns(pl.col("location_id").cast(pl.String)), on="location_id", how="left")
         .with_columns(pl.col("evses").fill_null(1), period_hours=pl.lit(hours, dtype=pl.Int64))
         .with_columns(occupancy_e4=_divide_half_up(pl.col("plugged_time_e4"), pl.col("evses") * hours))
         .sort("location_id")

@@ -28,7 +28,7 @@ import polars as pl
 from cdrlib import analytics
 from cdrlib.store import ANALYTICS_COLUMNS, Store
 
-FORMAT = 1  # raise when what `analytics.prepare` adds changes
+FORMAT = 2  # raise when what `analytics.prepare` makes changes (2: categorical texts)
 _log = logging.getLogger(__name__)
 _writing = threading.Lock()
 Writer = Callable[[Path, Path, pl.DataFrame, dict[str, Any]], object]  # how a made frame is kept

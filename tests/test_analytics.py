@@ -312,3 +312,18 @@ def test_split_by_roaming() -> None:
 def test_split_by_something_else_is_an_error() -> None:
     with pytest.raises(ValueError, match="cannot split"):
         analytics.split(frame(), "emp")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- prepare, sidebar choices
+def test_prepared_texts_of_few_values_are_coded_and_keep_their_values() -> None:
+    df = frame(row(location_id="L2", location_name="Zuid"), row(location_id="L1")).collect()
+    assert df.schema["location_id"] == pl.Categorical and df.schema["power"] == pl.Categorical
+    assert df.schema["cdr_id"] == pl.String  # nearly one per row: not coded
+    assert df.sort("location_id")["location_id"].to_list() == ["L1", "L2"]  # sorted by the text
+    assert df.filter(pl.col("location_id").is_in(["L2"]))["location_name"].to_list() == ["Zuid"]
+
+
+def test_session_starts_are_the_first_and_last_start_in_utc() -> None:
+    df = frame(row(start=utc(2024, 3, 9, 23, 30)), row(start=utc(2024, 1, 2, 7)), row(start=utc(2024, 2, 1))).collect()
+    assert analytics.session_starts(df) == (utc(2024, 1, 2, 7), utc(2024, 3, 9, 23, 30))
+    assert analytics.session_starts(df.clear()) is None

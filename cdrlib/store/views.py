@@ -80,18 +80,6 @@ def import_batches(store: Store, *, limit: int = MAX_BATCHES) -> list[ImportBatc
     ]
 
 
-def session_starts(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
-    """The first and the last session start (UTC); None for a store without CDRs.
-
-    Periods count a session on the day it started, so the last *start* (not the last end, which
-    may be the next day) tells which days have data.
-    """
-    c = s.cdr
-    rows = _read(store, "session starts", sa.select(sa.func.min(c.c.start_date_time), sa.func.max(c.c.start_date_time)))
-    lo, hi = rows[0]  # MIN / MAX keep the column type: aware UTC datetimes
-    return None if lo is None else (lo, hi)
-
-
 def batch_count(store: Store) -> int:
     """How many import batches (of any source) the store has."""
     rows = _read(store, "import batches", sa.select(sa.func.count()).select_from(s.import_batch))

@@ -68,9 +68,10 @@ class FilterChoices:
 def filter_choices(url: str, tz: str, at: tuple[Any, ...]) -> FilterChoices:
     """The sidebar's choices, from the CDRs in memory (`cdrs` at the store's version ``at``)."""
     s = store(url)
-    locations, emps = analytics.filter_options(cdrs(url, tz, at))
+    frame = cdrs(url, tz, at)
+    locations, emps = analytics.filter_options(frame)
     names = {e.id: e.name for e in s.emps()}
-    bounds = views.session_starts(s)
+    bounds = analytics.session_starts(frame)
     return FilterChoices(
         ous=tuple(s.ous()),
         locations=tuple(locations),
