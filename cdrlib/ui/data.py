@@ -105,17 +105,33 @@ def cdrs(url: str, tz: str, version: tuple[Any, ...]) -> pl.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class Shares:
-    """Per CDR of the whole store: its distribution split and its reimbursement, as the exports."""
+    """Per CDR of a period: its distribution split and its reimbursement, as the exports."""
 
     split: pl.DataFrame  # `distribution.SPLIT_COLUMNS`
     reimbursed: pl.DataFrame  # `reimbursement.REIMBURSED_COLUMNS`
 
 
-@st.cache_resource(max_entries=1, show_spinner="Working out the distribution and the reimbursements…")
-def shares(url: str, tz: str, version: tuple[Any, ...]) -> Shares:
-    """`Shares` of every CDR of `cdrs` (the same functions and master data as the exports)."""
-    frame = cdrs(url, tz, version)
-    master = export_data.master_data(store(url))
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def master(url: str) -> export_data.MasterData:
+    """The reimbursements, distribution rules, OU tree and cards (small): what `shares` is keyed by
+    besides the CDRs, so that a changed rule shows after at most `CACHE_TTL_S` or a reload."""
+    return export_data.master_data(store(url))
+
+
+@st.cache_resource(
+    ttl=CACHE_TTL_S,
+    max_entries=8,
+    show_spinner="Working out the distribution and the reimbursements…",
+    hash_funcs={export_data.MasterData: repr},
+)
+def shares(
+    url: str, tz: str, version: tuple[Any, ...], basis: analytics.Basis, first: dt.date, last: dt.date,
+    master: export_data.MasterData,
+) -> Shares:
+    """`Shares` of every CDR of the period ``first`` .. ``last`` (on ``basis``) of `cdrs`, by the same
+    functions and ``master`` data as the exports (a CDR's share does not depend on the others: a period's
+    CDRs are worked out, not the store's million). A resource: the pages' filters select from it."""
+    frame = analytics.select(cdrs(url, tz, version).lazy(), basis, first, last, SessionFilter()).collect()
     return Shares(
         split=distribution.split_frame(revenue.split_input(frame), master.rules, master.ou_parents),
         reimbursed=reimbursement.reimburse_frame(
@@ -220,27 +236,28 @@ def repriced(url: str, country_code: str, party_id: str, cdr_id: str) -> pricing
 
 
 # ---------------------------------------------------------------------- revenue distribution
-def _shares(ctx: PageContext) -> Shares:
-    return shares(ctx.url, ctx.tz, ctx.version)
+def _shares(ctx: PageContext, within: Period) -> Shares:
+    return shares(ctx.url, ctx.tz, ctx.version, ctx.basis, within.first, within.last, master(ctx.url))
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def split_totals(ctx: PageContext, within: Period) -> pl.DataFrame:
-    return revenue.split_totals(revenue.shares(sessions(ctx, within), _shares(ctx).split)).collect()
+    return revenue.split_totals(revenue.shares(sessions(ctx, within), _shares(ctx, within).split)).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def split_by_customer_month(ctx: PageContext, within: Period, currency: str) -> pl.DataFrame:
-    return revenue.by_customer_month(revenue.shares(sessions(ctx, within), _shares(ctx).split), currency).collect()
+    lf = revenue.shares(sessions(ctx, within), _shares(ctx, within).split)
+    return revenue.by_customer_month(lf, currency).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def reimbursement_totals(ctx: PageContext, within: Period) -> pl.DataFrame:
-    lf = revenue.reimbursed(sessions(ctx, within), _shares(ctx).reimbursed)
+    lf = revenue.reimbursed(sessions(ctx, within), _shares(ctx, within).reimbursed)
     return revenue.reimbursement_totals(lf).collect()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def reimbursements_by(ctx: PageContext, within: Period, by: revenue.ReimbursedBy) -> pl.DataFrame:
-    lf = revenue.reimbursed(sessions(ctx, within), _shares(ctx).reimbursed)
+    lf = revenue.reimbursed(sessions(ctx, within), _shares(ctx, within).reimbursed)
     return revenue.reimbursements_by(lf, by).collect()

@@ -258,7 +258,9 @@ def _sidebar(
         else:
             st.caption(f"Last session started {fmt.local_time(choices.last_start, tz)}")
         st.caption(f"Store: `{store.url}`")
-        if st.button("Reload data", icon=":material/refresh:", help="Read the store again (after an import)."):
+        if st.button(
+            "Reload data", icon=":material/refresh:", help="Read the store again (after an import).", key="reload"
+        ):
             data.clear()
     ou_codes = data.ou_subtree(settings.db_url, ou) if ou else frozenset()
     flt = SessionFilter(

@@ -15,11 +15,12 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cdrlib import exports, model
+from cdrlib import distribution, exports, model
 from cdrlib.exports import csvfmt
 from cdrlib.exports import data as export_data
 from cdrlib.exports import distribution as distribution_export
 from cdrlib.store import Store
+from cdrlib.ui import data as ui_data
 from cdrlib.ui import fmt
 from tests.ui.conftest import app_test
 
@@ -133,3 +134,33 @@ def test_an_ou_without_a_rule_or_reimbursement_says_so(demo_url: str) -> None:
     assert any("No CDRs under a distribution rule" in i for i in infos)
     assert any("No reimbursed CDRs" in i for i in infos)
     assert not at.get("plotly_chart")
+
+
+def test_a_rule_added_later_shows_after_reload_data(
+    demo_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shares are kept per store version and per master data: a new rule (no new CDR) shows after
+    "Reload data", with the export's figures."""
+    copy = tmp_path / "demo.db"
+    copy.write_bytes(Path(demo_db.removeprefix("sqlite:///")).read_bytes())
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("CDR_DB_URL", url)
+    at = open_page(url)
+    at.selectbox(key="ou").set_value("XCP-DE-PUB").run()
+    assert any("No CDRs under a distribution rule" in i.value for i in at.info)
+    version = model.DistributionVersion(
+        valid_from=dt.date(2024, 1, 1), energy_compensation_per_kwh=Decimal("0.10"), method=distribution.PERCENTAGE,
+        currency="EUR", cpo_percentage=Decimal("30"), customer_percentage=Decimal("70"),
+    )
+    with Store.open(url) as store:
+        store.put_distribution_rules([model.DistributionRule("XCP-DE-PUB", "German public", (version,))])
+        data = export_data.read(store, *JUNE, TZ)
+        german = store.ou_subtree("XCP-DE-PUB")
+    # What "Reload data" does. (AppTest cannot click it: every AppTest run starts in Streamlit's pages/
+    # mode, where `navigation.ensure` reruns the page through app.py, and a rerun drops a click.)
+    ui_data.clear()
+    at.run()
+    assert not at.exception
+    rows = distribution_export.rows(data).filter(pl.col("ou_code").cast(pl.String).is_in(sorted(german)))
+    assert rows.height > 0
+    assert shown(at)["CPO share (EUR)"] == fmt.money(model.from_e4(rows["cpo_e4"].sum()), "EUR")
