@@ -299,6 +299,26 @@ _SESSION_SELECT = {
 }
 _TARIFF_SELECT = {"tariff_pk": "pk", "valid_from_us": "start_date_time", "valid_until_us": "end_date_time"}
 
+# `Store.analytics_frame`'s texts that describe the location, EVSE, parties and tariff of a CDR: a few
+# thousand distinct combinations in a million CDRs. From SQLite they are read as one JSON array per CDR
+# (``json_array``: exact for any text and for NULL) and each distinct array is decoded once: ConnectorX
+# pays per text cell (bench/bench_reads.py compares the two reads).
+_PACKED = (
+    "time_zone", "currency", "emp_id", "ou_code", "location_ou_code", "location_id", "location_name",
+    "location_country", "connector_power_type", "tariff_id", "price_status", "country_code", "party_id", "evse_uid",
+)
+_PACKED_AS = "packed_texts"
+
+
+def _unpacked(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with its ``_PACKED_AS`` JSON arrays turned back into the ``names`` columns (texts): each
+    distinct array decoded once, then picked per row by its position among them (a gather, not a join)."""
+    arrays = frame[_PACKED_AS].unique()
+    decoded = pl.col(_PACKED_AS).str.json_decode(pl.List(pl.String))
+    values = arrays.to_frame().select(decoded.list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names))
+    picked = values[frame[_PACKED_AS].cast(pl.Enum(arrays)).to_physical()]
+    return frame.drop(_PACKED_AS).hstack(picked.get_columns())
+
 
 class Store:
     """A CDR store on one SQLAlchemy engine."""
@@ -960,7 +980,14 @@ class Store:
         charging periods, aggregated in the database."""
         c, p = s.cdr, s.cdr_period
         names = [n for n in ANALYTICS_COLUMNS if n != "max_power_e4"]
-        query = sa.select(*_frame_columns(names))
+        packed = _PACKED if self.engine.url.get_backend_name() == "sqlite" else ()
+        plain = [n for n in names if n not in packed]
+        schema = {n: ANALYTICS_COLUMNS[n] for n in plain}
+        columns = _frame_columns(plain)
+        if packed:
+            columns.append(sa.func.json_array(*(c.c[n] for n in packed)).label(_PACKED_AS))
+            schema[_PACKED_AS] = pl.String()
+        query = sa.select(*columns)
         power = (
             sa.select(p.c.cdr_pk.label("pk"), sa.func.max(p.c.max_power_e4).label("max_power_e4"))
             .where(p.c.max_power_e4.is_not(None))
@@ -970,11 +997,11 @@ class Store:
             query, power = query.where(c.c.pk > after), power.where(p.c.cdr_pk > after)
         with self.engine.connect() as conn:
             count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-        frame = fastread.read(
-            self.engine, query, {n: ANALYTICS_COLUMNS[n] for n in names}, rows_hint=count, partition_on="pk"
-        )
+        frame = fastread.read(self.engine, query, schema, rows_hint=count, partition_on="pk")
+        if packed:
+            frame = _unpacked(frame, packed)
         powers = fastread.read(self.engine, power, {"pk": pl.Int64(), "max_power_e4": pl.Int64()}, rows_hint=0)
-        return frame.join(powers, on="pk", how="left", maintain_order="left")
+        return frame.select(names).join(powers, on="pk", how="left", maintain_order="left")
 
     def data_version(self) -> tuple[Any, ...]:
         """Changes whenever CDRs are added or their price checks are stored again: what a cached

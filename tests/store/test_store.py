@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 from decimal import Decimal
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -195,6 +196,29 @@ def test_analytics_frame_holds_every_cdr_in_key_order_with_its_highest_max_power
     version = store.data_version()
     store.add_cdrs([make_cdr(id="D")])
     assert store.data_version() != version
+
+
+@pytest.mark.parametrize("where", ["file", "memory"])  # ConnectorX in a child process; the cursor
+def test_analytics_frame_keeps_every_text_exactly(tmp_path, where):
+    """The location, EVSE, party and tariff texts are read from SQLite packed as one JSON array per CDR:
+    quotes, backslashes, control characters, non-ASCII text, JSON-like text and NULL come back as stored."""
+    names = ['say "hi" \\ back\\slash', "tab\tnew\nline", "Zürich — 駅 🚗", "[1, null]", "null", "", None]
+    cdrs = [
+        make_cdr(
+            id=f"T{i}",
+            cdr_location=dataclasses.replace(make_cdr().cdr_location, name=name, id=f"L{i % 3}"),
+            emp_id=None if name is None else "NLTNM",
+        )
+        for i, name in enumerate(names)
+    ]
+    url = f"sqlite:///{tmp_path / 'texts.db'}" if where == "file" else "sqlite://"
+    with Store.open(url) as st:
+        st.add_cdrs(cdrs)
+        frame = st.analytics_frame()
+    assert frame["location_name"].to_list() == names
+    assert frame["location_id"].to_list() == [f"L{i % 3}" for i in range(len(names))]
+    assert frame["emp_id"].to_list() == ["NLTNM"] * (len(names) - 1) + [None]  # NULL, not the text "null"
+    assert frame.schema == pl.Schema(ANALYTICS_COLUMNS)
 
 
 def test_iter_cdrs_by_created_period_reads_in_chunks(store):
