@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import streamlit as st
 
 from cdrlib import analytics, costs, distribution, model, period, pricing, reimbursement, revenue, snapshot
 from cdrlib.analytics import SessionFilter
-from cdrlib.exports import data as export_data
 from cdrlib.period import Period
 from cdrlib.store import Store, views
 from cdrlib.ui.context import PageContext, filter_key
+
+if TYPE_CHECKING:
+    from cdrlib.exports.data import MasterData
 
 MAX_ISSUES = 1_000  # price issues listed at most
 CACHE_TTL_S = 300  # a fresh import shows up after at most this long (or after "Reload data")
@@ -112,9 +114,11 @@ class Shares:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def master(url: str) -> export_data.MasterData:
+def master(url: str) -> MasterData:
     """The reimbursements, distribution rules, OU tree and cards (small): what `shares` is keyed by
     besides the CDRs, so that a changed rule shows after at most `CACHE_TTL_S` or a reload."""
+    from cdrlib.exports import data as export_data  # here: the exports' modules cost 0.15 s to import
+
     return export_data.master_data(store(url))
 
 
@@ -122,11 +126,11 @@ def master(url: str) -> export_data.MasterData:
     ttl=CACHE_TTL_S,
     max_entries=8,
     show_spinner="Working out the distribution and the reimbursements…",
-    hash_funcs={export_data.MasterData: repr},
+    hash_funcs={"cdrlib.exports.data.MasterData": repr},
 )
 def shares(
     url: str, tz: str, version: tuple[Any, ...], basis: analytics.Basis, first: dt.date, last: dt.date,
-    master: export_data.MasterData,
+    master: MasterData,
 ) -> Shares:
     """`Shares` of every CDR of the period ``first`` .. ``last`` (on ``basis``) of `cdrs`, by the same
     functions and ``master`` data as the exports (a CDR's share does not depend on the others: a period's
