@@ -74,12 +74,16 @@ class ExportData:
         return self._memo[key]  # type: ignore[no-any-return]
 
 
-def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str) -> ExportData:
-    """The CDRs created on the days ``first`` .. ``last`` (both included) in ``reporting_tz``."""
+def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str, *, in_process: bool = False) -> ExportData:
+    """The CDRs created on the days ``first`` .. ``last`` (both included) in ``reporting_tz``.
+
+    ``in_process``: only in a process that does nothing else meanwhile, such as the CLI's export or
+    `cdrlib.exports.worker` (`cdrlib.store.Store.export_frame`): the CDRs are then read without a copy
+    through a child process."""
     if first > last:
         raise ConfigError(f"the period starts after it ends ({first} > {last})")
     start, end = periods.day_bounds(first, last, reporting_tz)
-    cdrs, links = store.export_frame(start, end)
+    cdrs, links = store.export_frame(start, end, in_process=in_process)
     tariffs = store.tariff_versions()
     master = master_data(store)
     cdrs = cdrs.with_columns(chunked_like(_applicable_tariff(cdrs, links, tariffs), cdrs))

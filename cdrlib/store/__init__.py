@@ -1012,19 +1012,25 @@ class Store:
             top = conn.execute(sa.select(sa.func.max(c.c.pk))).scalar_one()
         return count, top, self.get_meta(_CHECKED_AT)
 
-    def export_frame(self, created_from: dt.datetime, created_to: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def export_frame(self, created_from: dt.datetime, created_to: dt.datetime, *,
+                     in_process: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The CDRs created in [created_from, created_to), one row each (`EXPORT_COLUMNS`), in the order
         the store received them (``pk``), and the tariff versions they carry (``cdr_pk``, ``seq``,
         ``tariff_pk``): the one read every export is built from. Read by `fastread` (in parallel for a
         SQLite file; the parts come back in any order and are put in order by their first key, which
-        costs nothing, where sorting a million wide rows would cost seconds)."""
+        costs nothing, where sorting a million wide rows would cost seconds).
+
+        ``in_process``: for a process that does nothing else meanwhile (`fastread.read`): the engine's
+        pooled connections are closed first, and the read runs in this process when none is left open."""
         c = s.cdr
         in_period = (c.c.created_at >= created_from, c.c.created_at < created_to)
         with self.engine.connect() as conn:
             count = conn.execute(sa.select(sa.func.count()).select_from(c).where(*in_period)).scalar_one()
+        if in_process:
+            self.engine.dispose()  # the pool's idle connections: open files of this process's SQLite
         frame = fastread.read(
             self.engine, sa.select(*_frame_columns(EXPORT_COLUMNS)).where(*in_period), EXPORT_COLUMNS,
-            rows_hint=count, partition_on="pk",
+            rows_hint=count, partition_on="pk", in_process=in_process,
         )
         # The links by key range (the created-in-period CDRs were mostly stored one after another), then
         # kept where the CDR is in the frame: a range scan of the clustered key beats a join per link.
@@ -1038,6 +1044,7 @@ class Store:
             sa.select(ct.c.cdr_pk, ct.c.seq, ct.c.tariff_pk).where(ct.c.cdr_pk >= low, ct.c.cdr_pk <= high),
             link_schema,
             rows_hint=0,
+            in_process=in_process,
         )
         links = links.filter(pl.col("cdr_pk").is_in(frame["pk"].implode()))
         return frame, links

@@ -4,8 +4,10 @@ SQLAlchemy's rows (and even the raw ``sqlite3`` cursor) build a Python object pe
 the export columns of 1,000,000 CDRs on these machines. ConnectorX reads SQLite in Rust into Arrow,
 split into primary-key ranges read in parallel and streamed: each Arrow batch is converted to polars
 while the next ones are read (bench/bench_export.py measures the readers). It runs in a child process
-(`_read_apart`). It is used for SQLite files when installed; any other database, an in-memory SQLite or
-a missing ConnectorX falls back to the cursor.
+(`_read_apart`), or in this one (`_read_here`) when the caller says this process opens no connection
+to the store during the read and no descriptor of this process has the file open. It is used for SQLite
+files when installed; any other database, an in-memory SQLite or a missing ConnectorX falls back to the
+cursor.
 """
 
 from __future__ import annotations
@@ -43,12 +45,19 @@ def source_url(engine: Engine) -> str | None:
 
 
 def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], *, rows_hint: int,
-         partition_on: str | None = None) -> pl.DataFrame:
+         partition_on: str | None = None, in_process: bool = False) -> pl.DataFrame:
     """The result of ``query`` as a frame of ``schema`` (integers stored for booleans are cast).
 
     ``partition_on``: an integer column (the primary key) to split the read into ranges read in
     parallel, one per core, when ``rows_hint`` is large enough to pay for it; the rows then come in
     the order of that column (each range is read in key order, and the ranges are put in order).
+
+    ``in_process``: ConnectorX may read in this process (no copy of the result through a pipe) because
+    the caller promises that this process opens no SQLite connection to the store until the read is
+    done: a single-purpose process (the CLI's export, `cdrlib.exports.worker`), after
+    ``engine.dispose()``. Never in a server that serves other requests on other threads. The read goes
+    to a child process all the same when a descriptor of this process is open on the store's files
+    (`file_open_here`), or when that cannot be known.
     """
     url = source_url(engine)
     if url is None:
@@ -68,7 +77,8 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     parts: list[pl.DataFrame] = []
     # Batch by batch as the child sends them, each converted while the next ones are read: the whole
     # result never exists twice (as Arrow and as polars; polars keeps its own string layout).
-    for batch in _read_apart(url, sql, options):
+    here = in_process and file_open_here(engine) is False
+    for batch in (_read_here if here else _read_apart)(url, sql, options):
         part = pl.from_arrow(batch)
         assert isinstance(part, pl.DataFrame)
         parts.append(part.cast(schema))  # type: ignore[arg-type]
@@ -80,6 +90,44 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     if options and not frame[partition_on].is_sorted():  # not seen; SQLite reads a key range in order
         frame = frame.sort(partition_on)
     return frame
+
+
+def file_open_here(engine: Engine) -> bool | None:
+    """Whether a file descriptor of this process is open on the engine's SQLite file (or its ``-wal``,
+    ``-shm`` or ``-journal``): a connection of this process's own SQLite, whose POSIX locks a ConnectorX
+    read in this process would drop (`_read_apart`). None when it cannot be known (no ``/proc/self/fd``)."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    path = os.path.realpath(os.path.expanduser(database))
+    names = {path + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in descriptors:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed since it was listed (the listing's own descriptor, among others)
+            continue
+        if target in names:
+            return True
+    return False
+
+
+def _read_here(url: str, sql: str, options: dict[str, Any]) -> Iterator[Any]:
+    """ConnectorX's read of ``sql`` in this process, as Arrow record batches as they come (see `read`'s
+    ``in_process`` for when this is safe)."""
+    try:
+        if options:
+            result = _cx.read_sql(url, sql, return_type="arrow_stream", **options)
+        else:
+            result = _cx.read_sql(url, sql, return_type="arrow").to_reader()
+        for batch in result:
+            if batch.num_rows:
+                yield batch
+    except (RuntimeError, OSError, ValueError) as exc:  # ConnectorX's errors are RuntimeErrors
+        raise StoreError(f"reading the store failed: {exc}") from exc
 
 
 # The child process of `_read_apart`: ConnectorX's result as an Arrow IPC stream on stdout, batch by batch
