@@ -47,7 +47,7 @@ import polars as pl  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from cdrlib import demo, exports, period  # noqa: E402
-from cdrlib.exports import csvfmt, full, worker  # noqa: E402
+from cdrlib.exports import csvfmt, full  # noqa: E402
 from cdrlib.exports import data as export_data  # noqa: E402
 from cdrlib.store import EXPORT_COLUMNS, Store, _frame_columns, fastread  # noqa: E402
 from cdrlib.store import schema as s  # noqa: E402
@@ -125,12 +125,6 @@ def export(store: Store) -> tuple[int, bytes]:
     """As the CLI makes it: this process does nothing else, so the CDRs are read in it (``in_process``)."""
     data = export_data.read(store, FIRST, LAST, TZ, in_process=True)
     return data.cdrs.height, exports.FORMATS["full"].build(data, csvfmt.dialect("excel"))
-
-
-def export_apart(store: Store) -> tuple[int, bytes]:
-    """As a server that cannot read in its own process gets it: built by `worker.build_apart` in a child."""
-    payload = worker.build_apart(store.url, "full", FIRST, LAST, TZ, "excel")
-    return -1, payload  # the child's CDRs are counted by the check of the ZIP's lines
 
 
 def naive(store: Store) -> tuple[int, bytes]:
@@ -233,10 +227,9 @@ def child(part: str, db: str) -> None:
         rows, _links = read_floor(store, part)
         seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     else:
-        rows, payload = {"export": export, "export-apart": export_apart, "naive": naive}[part](store)
+        rows, payload = export(store) if part == "export" else naive(store)
         seconds, cpu = time.perf_counter() - started, _cpu() - cpu
         checked = {"zip_mb": len(payload) / 1e6, "lines": _count_lines(payload)}
-        rows = checked["lines"] - 2 if rows < 0 else rows
     # A reader run apart has its own peak, reported beside (not added: a child's RSS also counts the
     # pages it shares with this process until it runs its own program).
     peak, child_peak = (resource.getrusage(who).ru_maxrss * 1024 for who in (resource.RUSAGE_SELF,
@@ -288,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--skip-naive", action="store_true", help="leave out the (slow) naive implementation")
     parser.add_argument("--parts", help=f"comma-separated parts to measure (default: all): {', '.join(READERS)}, "
-                                        "export, export-apart, naive")
+                                        "export, naive")
     parser.add_argument("--rounds", type=int, default=1, help="measure every part this many times; show the median")
     args = parser.parse_args(argv)
     db = args.db or str(Path(tempfile.gettempdir()) / f"bench-export-{args.cdrs}.db")
@@ -302,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ensure_store(db, args.cdrs)
     print(f"Full download of {args.cdrs:,} CDRs from {db} ({os.cpu_count()} cores)")
-    parts = args.parts.split(",") if args.parts else [*READERS, "export", "export-apart"]
+    parts = args.parts.split(",") if args.parts else [*READERS, "export"]
     parts += [] if args.skip_naive or args.parts else ["naive"]
     # Rounds of every part in turn: on a shared machine the load changes within a run; each part's median.
     rounds = [[measure(p, db) for p in parts] for _ in range(args.rounds)]
@@ -330,15 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         floor, exp = by[floor_part]["seconds"], by["export"]["seconds"]
         print(f"floor (fastest reader: {floor_part}) {floor:.2f} s")
         print(f"export / floor = {exp / floor:.2f}  (target <= 1.5)")
-        if "export-apart" in by:
-            print(f"export-apart / floor = {by['export-apart']['seconds'] / floor:.2f}  (a server's worker process)")
         if "naive" in by:
             print(f"naive / export = {by['naive']['seconds'] / exp:.1f}  (target >= 4)")
         print(f"export peak memory {by['export']['peak'] / GIB:.2f} GiB  (target <= 1.5)")
     expected = args.cdrs + 2
-    for part in ("export", "export-apart"):
-        if part in by:
-            assert by[part]["lines"] == expected, f"{part}: the ZIP holds {by[part]['lines']} lines, not {expected}"
+    if "export" in by:
+        assert by["export"]["lines"] == expected, f"the ZIP holds {by['export']['lines']} lines, not {expected}"
     return 0
 
 

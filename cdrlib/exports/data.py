@@ -77,9 +77,8 @@ class ExportData:
 def read(store: Store, first: dt.date, last: dt.date, reporting_tz: str, *, in_process: bool = False) -> ExportData:
     """The CDRs created on the days ``first`` .. ``last`` (both included) in ``reporting_tz``.
 
-    ``in_process``: only in a process that does nothing else meanwhile, such as the CLI's export or
-    `cdrlib.exports.worker` (`cdrlib.store.Store.export_frame`): the CDRs are then read without a copy
-    through a child process."""
+    ``in_process``: only in a process that does nothing else meanwhile, such as the CLI's export
+    (`cdrlib.store.Store.export_frame`): the CDRs are then read without a copy through a child process."""
     if first > last:
         raise ConfigError(f"the period starts after it ends ({first} > {last})")
     start, end = periods.day_bounds(first, last, reporting_tz)

@@ -54,7 +54,7 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
 
     ``in_process``: ConnectorX may read in this process (no copy of the result through a pipe) because
     the caller promises that this process opens no SQLite connection to the store until the read is
-    done: a single-purpose process (the CLI's export, `cdrlib.exports.worker`), after
+    done: a single-purpose process (the CLI's export), after
     ``engine.dispose()``. Never in a server that serves other requests on other threads. The read goes
     to a child process all the same when a descriptor of this process is open on the store's files
     (`file_open_here`), or when that cannot be known.
