@@ -207,6 +207,25 @@ def price_spread(per_kwh: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def price_histogram(per_kwh: pl.LazyFrame, bins: int) -> pl.LazyFrame:
+    """`price_per_kwh`'s prices counted in at most ``bins`` bins of one width in whole 1/10,000s, from
+    the lowest price: ``low_e4`` (included), ``high_e4`` (excluded), ``sessions``. Only bins with
+    sessions, cheapest first; no rows without sessions. A chart of a month's 90,000 sessions sends these
+    rows, not 90,000 prices."""
+    if bins < 1:
+        raise ValueError(f"a histogram needs at least one bin, not {bins}")
+    price = pl.col("price_per_kwh_e4")
+    # width > (highest - lowest) / bins, so the highest price falls in the last bin at most
+    lowest, width = pl.col("_lowest"), pl.col("_width")
+    return (
+        per_kwh.select(price, _lowest=price.min(), _width=(price.max() - price.min()) // bins + 1)
+        .with_columns(low_e4=lowest + (price - lowest) // width * width)
+        .group_by("low_e4")
+        .agg(high_e4=pl.col("low_e4").first() + width.first(), sessions=pl.len().cast(pl.Int64))
+        .sort("low_e4")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PriceSpread:
     """The spread of the price per kWh (`price_spread`), exact; the prices are None without sessions."""

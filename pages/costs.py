@@ -64,7 +64,8 @@ try:
         st.info(f"No sessions with energy in {currency} in this period.", icon=":material/info:")
     else:
         spread = data.price_spread(ctx, ctx.period, currency)
-        st.plotly_chart(cost_charts.price_spread(per_kwh, currency), key="costs_per_kwh")
+        histogram = data.price_histogram(ctx, ctx.period, currency, cost_charts.PRICE_BINS)
+        st.plotly_chart(cost_charts.price_spread(histogram, spread, currency), key="costs_per_kwh")
         st.caption(cost_kpi.spread_text(spread, currency))
         download.csv_button(per_kwh, f"price-per-kwh-{currency}-{period_name}.csv", key="costs_per_kwh_csv")
 

@@ -203,6 +203,26 @@ def test_price_spread_without_sessions() -> None:
     assert spread.average is None
 
 
+def prices(*e4: int) -> pl.LazyFrame:
+    return pl.LazyFrame({"price_per_kwh_e4": list(e4)}, schema={"price_per_kwh_e4": pl.Int64})
+
+
+def test_price_histogram_counts_every_price_in_one_bin_of_whole_e4_width() -> None:
+    df = costs.price_histogram(prices(2_500, 2_500, 2_727, 2_750, 3_478, 5_000), 4).collect()
+    # width (5,000 - 2,500) // 4 + 1 = 626: bins from 2,500, 3,126, 3,752 (empty: left out), 4,378
+    assert df.rows() == [(2_500, 3_126, 4), (3_126, 3_752, 1), (4_378, 5_004, 1)]
+    assert df["sessions"].sum() == 6
+
+
+def test_price_histogram_of_one_price_or_none() -> None:
+    assert costs.price_histogram(prices(3_000, 3_000), 40).collect().rows() == [(3_000, 3_001, 2)]
+    assert costs.price_histogram(prices(), 40).collect().is_empty()
+    # a refund's negative price: width (2,750 + 6,173) // 2 + 1 = 4,462
+    assert costs.price_histogram(prices(-6_173, 2_750), 2).collect().rows() == [(-6_173, -1_711, 1), (-1_711, 2_751, 1)]
+    with pytest.raises(ValueError, match="at least one bin"):
+        costs.price_histogram(prices(1), 0)
+
+
 # ---------------------------------------------------------------------- price checks
 def test_price_checks_count_each_status() -> None:
     checks = costs.PriceChecks.from_frame(costs.price_checks(frame()).collect())

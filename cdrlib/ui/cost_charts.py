@@ -121,37 +121,33 @@ def components_by(df: pl.DataFrame, what: str, currency: str) -> go.Figure:
     return fig
 
 
-def price_spread(df: pl.DataFrame, currency: str) -> go.Figure:
-    """The price per kWh of each session (`costs.price_per_kwh`): a box over a histogram."""
-    prices = (df["price_per_kwh_e4"] / _SCALE).to_list()
+def price_spread(histogram: pl.DataFrame, spread: costs.PriceSpread, currency: str) -> go.Figure:
+    """The price per kWh of the sessions: bars of `costs.price_histogram`, with the 10th percentile,
+    the median and the 90th percentile of `costs.PriceSpread` marked."""
     unit = f"{currency}/kWh"
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.22, 0.78], vertical_spacing=0.03)
-    fig.add_trace(
-        go.Box(
-            x=prices,
-            name="",
-            boxpoints="outliers",
+    low = (histogram["low_e4"] / _SCALE).to_list()
+    high = (histogram["high_e4"] / _SCALE).to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=[(a + b) / 2 for a, b in zip(low, high, strict=True)],
+            y=histogram["sessions"].to_list(),
+            width=[b - a for a, b in zip(low, high, strict=True)],
+            customdata=list(zip(low, high, strict=True)),
             marker_color=COMPONENT_COLORS["energy"],
-            hoverinfo="x",
-            customdata=df["cdr_id"].to_list(),
-        ),
-        row=1,
-        col=1,
+            hovertemplate=f"%{{customdata[0]:.4f}} to under %{{customdata[1]:.4f}} {unit}"
+            "<br>%{y:,} sessions<extra></extra>",
+        )
     )
-    fig.add_trace(
-        go.Histogram(
-            x=prices,
-            nbinsx=PRICE_BINS,
-            marker_color=COMPONENT_COLORS["energy"],
-            hovertemplate=f"%{{x}} {unit}<br>%{{y:,}} sessions<extra></extra>",
-        ),
-        row=2,
-        col=1,
+    for label, value in (("10 %", spread.p10), ("median", spread.median), ("90 %", spread.p90)):
+        if value is not None:
+            fig.add_vline(
+                x=float(value), line_dash="dot", line_color="#444",
+                annotation_text=f"{label} {fmt.money(value, currency)}", annotation_position="top",
+            )
+    fig.update_layout(
+        height=_HEIGHT_PX, margin={**_MARGIN, "t": 30}, showlegend=False, bargap=0.05,
+        xaxis_title=f"Price per kWh excl. VAT ({unit})", yaxis_title="Sessions",
     )
-    fig.update_yaxes(showticklabels=False, row=1, col=1)
-    fig.update_yaxes(title="Sessions", row=2, col=1)
-    fig.update_xaxes(title=f"Price per kWh excl. VAT ({unit})", row=2, col=1)
-    fig.update_layout(height=_HEIGHT_PX, margin=_MARGIN, showlegend=False, bargap=0.05)
     return fig
 
 

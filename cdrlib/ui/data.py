@@ -200,6 +200,11 @@ def price_per_kwh(ctx: PageContext, within: Period, currency: str) -> pl.DataFra
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
+def price_histogram(ctx: PageContext, within: Period, currency: str, bins: int) -> pl.DataFrame:
+    return costs.price_histogram(price_per_kwh(ctx, within, currency).lazy(), bins).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, hash_funcs=_HASH)
 def price_spread(ctx: PageContext, within: Period, currency: str) -> costs.PriceSpread:
     return costs.PriceSpread.from_frame(costs.price_spread(price_per_kwh(ctx, within, currency).lazy()).collect())
 

@@ -257,8 +257,14 @@ def test_price_per_kwh_spread(store_url: str, csv_files: dict[str, str]) -> None
     rows = csv_files["price-per-kwh-EUR-2024-03-01_2024-03-31.csv"].splitlines()
     assert rows[0] == "cdr_id,tariff_id,emp_id,currency,total_energy,total_cost_excl,price_per_kwh"
     assert [r.split(",")[-1] for r in rows[1:]] == ["0.2500", "0.2500", "0.2727", "0.2750", "0.3478", "0.5000"]
-    spread = chart(at, 3)
-    assert sorted(spread["data"][1]["x"]) == pytest.approx([0.25, 0.25, 0.2727, 0.275, 0.3478, 0.5])
+    spread = chart(at, 3)  # bars of the histogram (bins of 0.0063 from 0.25), not the prices themselves
+    (bars,) = spread["data"]
+    # 0.25-0.2563: 0.25 twice; 0.2689-0.2752: 0.2727, 0.275; 0.3445-0.3508: 0.3478; 0.4957-0.502: 0.5
+    assert [(round(c[0], 4), y) for c, y in zip(bars["customdata"], bars["y"], strict=True)] == [
+        (0.25, 2), (0.2689, 2), (0.3445, 1), (0.4957, 1)
+    ]  # fmt: skip
+    lines = [shape["x0"] for shape in spread["layout"]["shapes"]]
+    assert lines == pytest.approx([0.25, 0.2727, 0.5])  # p10, median, p90 (nearest rank)
 
 
 def test_the_currency_choice_switches_every_chart(store_url: str, csv_files: dict[str, str]) -> None:
