@@ -62,11 +62,12 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(db_url: str, log: Path) -> Iterator[Server]:
-    """``streamlit run app.py`` on a free port over the store at ``db_url``, until the block ends."""
+    """The dashboard as ``scripts/run`` starts it (`cdrlib.ui.server`: ``streamlit run app.py`` after its
+    warm-up) on a free port over the store at ``db_url``, until the block ends."""
     port = _free_port()
     env = {**os.environ, "CDR_DB_URL": db_url, "CDR_REPORTING_TZ": "Europe/Amsterdam"}
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "cdrlib.ui.server",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
@@ -169,6 +170,8 @@ def test_deep_link_to_overview_on_a_fresh_server(server: Server, page: Page) -> 
 
     page.goto(server.url)
     assert_overview(page)
+    log = server.log.read_text()
+    assert "Preparing the dashboard" in log and "No runtime found" not in log  # the warm-up ran, quietly
 
 
 @pytest.mark.parametrize("spec", navigation.PAGES, ids=lambda p: p.url_path)

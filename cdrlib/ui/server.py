@@ -1,0 +1,67 @@
+"""Start the dashboard: ``python -m cdrlib.ui.server [streamlit run options]`` (what ``scripts/run`` runs).
+
+``streamlit run app.py`` answers at once but imports nothing of the app until the first person opens a
+page: that first view then also pays for importing polars, SQLAlchemy, plotly and the pages' modules,
+and for plotly building its first figure (its property validators load on first use), about 1.5–2 s on
+the 2-core machines. This starts the same server after doing that once (`warm`), so the first page a
+person opens costs what any other does. Nothing of the store is read here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+# Streamlit says, once per cached function defined before its runtime exists, that it has none yet.
+_QUIET = "streamlit.runtime.caching.cache_data_api"
+
+
+def warm() -> float:
+    """Import what every page imports and draw one throwaway figure; the seconds it took."""
+    started = time.perf_counter()
+    import streamlit.runtime.caching.cache_data_api  # noqa: F401 - its logger, set up by Streamlit, first
+
+    logger = logging.getLogger(_QUIET)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        import plotly.graph_objects as go
+
+        from cdrlib.exports import data as _export_data  # noqa: F401 - the Revenue and Exports pages
+        from cdrlib.ui import (  # noqa: F401 - the modules of the pages
+            charts,
+            cost_charts,
+            cost_kpi,
+            energy,
+            explorer,
+            exports,
+            frame,
+            kpi,
+            revenue_charts,
+            tables,
+        )
+
+        figure = go.Figure(go.Bar(x=["a"], y=[1], hovertemplate="%{y}"))
+        figure.add_trace(go.Scatter(x=["a"], y=[1]))
+        figure.add_trace(go.Heatmap(z=[[1]]))
+        figure.update_layout(height=100, xaxis_title="x", legend={"orientation": "h"})
+        figure.to_json()
+    finally:
+        logger.setLevel(level)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = list(sys.argv[1:] if argv is None else argv)
+    print(f"Preparing the dashboard ... ({warm():.1f} s)", flush=True)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *options]
+    return int(cli.main(prog_name="streamlit") or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
