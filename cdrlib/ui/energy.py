@@ -21,6 +21,8 @@ from cdrlib.ui.context import PageContext
 
 Measure = Literal["energy", "sessions"]
 MEASURES: dict[str, str] = {"energy": "Energy (kWh)", "sessions": "Sessions"}
+# The page's sections (tabs), one open at a time; the first is the default.
+VIEWS = ("Over time", "Durations and parking", "Power", "Locations and EMPs")
 TOP_LOCATIONS = 10  # locations in each top list
 TOP_EMPS = 10  # EMPs listed by name in the mix; the rest together
 NONE_LABEL = energy.NONE_LABEL

@@ -8,6 +8,7 @@ period and the basis in the query, as a shared link would. Screenshots go to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -27,10 +28,10 @@ pytestmark = pytest.mark.e2e
 
 TALL = {"width": 1440, "height": 4800}  # every chart in the viewport at once
 QUERY = "period=2024-06-01&period=2024-06-30&basis=CDR+created"
-# url path -> (title, the plotly charts the page draws for June 2024 of the demo)
+# url path -> (title, the plotly charts the page draws for June 2024 of the demo; Energy: its first section)
 PAGES = {
     "overview": ("Overview", 3),
-    "energy": ("Energy & time", 9),
+    "energy": ("Energy & time", 2),
     "costs": ("Costs & tariffs", 4),
     "revenue": ("Revenue distribution", 3),
 }
@@ -63,3 +64,17 @@ def test_each_analytics_page_by_deep_link_draws_its_charts_without_errors(server
     expect(page.get_by_text("No CDRs in this period")).to_have_count(0)
     page.wait_for_timeout(500)  # let the last chart finish drawing for the screenshot
     page.screenshot(path=str(SHOTS / f"cdr-dashboard-{path}-analytics.png"), full_page=True)
+
+
+def test_energy_sections_open_by_link_and_by_click(server: Server, page: Page):
+    """One section of Energy & time at a time, each drawing its own charts; the open one is in the URL."""
+    page.goto(f"{server.url}/energy?{QUERY}&energy_view=Power")
+    assert_frame(page, "Energy & time")
+    expect(page.get_by_role("heading", name="Maximum power")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    page.get_by_role("tab", name="Locations and EMPs").click()
+    expect(page.get_by_role("heading", name="EMP mix")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Maximum power")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"energy_view=Locations(\+|%20)and(\+|%20)EMPs"), timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

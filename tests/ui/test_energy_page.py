@@ -19,22 +19,19 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cdrlib.ui import download
+from cdrlib.ui import download, energy
 from tests.ui.conftest import DEMO_JUNE_2024, ROOT, app_test
 
 ENERGY = "pages/energy.py"
 MARCH = "2024-03-01_2024-03-31"
-CHARTS = (
-    "energy_over_time",
-    "energy_heatmap",
-    "energy_durations",
-    "energy_charging_parking",
-    "energy_idle_locations",
-    "energy_power",
-    "energy_top_energy",
-    "energy_top_occupancy",
-    "energy_emp_mix",
-)
+OVER_TIME, DURATIONS, POWER, PLACES = energy.VIEWS
+SECTIONS = {  # the page's sections (tabs) with their charts
+    OVER_TIME: ("energy_over_time", "energy_heatmap"),
+    DURATIONS: ("energy_durations", "energy_charging_parking", "energy_idle_locations"),
+    POWER: ("energy_power",),
+    PLACES: ("energy_top_energy", "energy_top_occupancy", "energy_emp_mix"),
+}
+CHARTS = tuple(chart for charts in SECTIONS.values() for chart in charts)
 NO_CDRS = "No CDRs in this period under these filters."
 
 
@@ -52,12 +49,31 @@ def csv_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return offered
 
 
-def open_energy(at: AppTest | None = None) -> AppTest:
+def open_energy(at: AppTest | None = None, view: str | None = None) -> AppTest:
+    """The page, on its section ``view`` (default: the first)."""
     at = (at or app_test()).run()
     at.switch_page(ENERGY).run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Energy & time"]
+    return show(at, view) if view else at
+
+
+def show(at: AppTest, view: str) -> AppTest:
+    """Open the page's section ``view`` (its tab), as a click on it does."""
+    at.session_state["energy_view"] = view
+    at.run()
+    assert not at.exception, at.exception
     return at
+
+
+def every_section(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Every chart of every section, by key; each section shows only its own charts."""
+    shown: dict[str, dict[str, Any]] = {}
+    for view, keys in SECTIONS.items():
+        section = charts(show(at, view))
+        assert set(section) <= set(keys), view
+        shown.update(section)
+    return shown
 
 
 def charts(at: AppTest) -> dict[str, dict[str, Any]]:
@@ -76,17 +92,20 @@ def csv_rows(text: str) -> list[list[str]]:
 # ---------------------------------------------------------------------- smoke
 def test_the_page_draws_every_chart_with_its_download(store_url: str, csv_files: dict[str, str]) -> None:
     at = open_energy()
-    assert [s.value for s in at.subheader] == [
-        "Energy (kWh) per day, AC and DC",
-        "When sessions start",
-        "Session durations",
-        "Charging and parking",
-        "Maximum power",
-        "Top locations",
-        "EMP mix",
-    ]
-    assert sorted(charts(at)) == sorted(CHARTS)
-    assert len(at.get("download_button")) == len(CHARTS)
+    headings = {
+        OVER_TIME: ["Energy (kWh) per day, AC and DC", "When sessions start"],
+        DURATIONS: ["Session durations", "Charging and parking"],
+        POWER: ["Maximum power"],
+        PLACES: ["Top locations", "EMP mix"],
+    }
+    # The first section opens by default; each shows its own charts, each chart with its download.
+    assert [s.value for s in at.subheader] == headings[OVER_TIME]
+    for view, keys in SECTIONS.items():
+        show(at, view)
+        assert [s.value for s in at.subheader] == headings[view]
+        assert sorted(charts(at)) == sorted(keys)
+        assert len(at.get("download_button")) == len(keys)
+        assert not at.info and not at.error and not at.warning
     assert sorted(csv_files) == sorted(
         f"{name}-{MARCH}.csv"
         for name in (
@@ -105,7 +124,7 @@ def test_the_page_draws_every_chart_with_its_download(store_url: str, csv_files:
 
 
 def test_every_chart_has_units_on_its_axes_and_hover_details(store_url: str) -> None:
-    shown = charts(open_energy())
+    shown = every_section(open_energy())
     assert axis_title(shown["energy_over_time"], "yaxis") == "Energy (kWh)"
     assert axis_title(shown["energy_over_time"], "xaxis") == "Day"
     assert axis_title(shown["energy_heatmap"], "xaxis") == "Hour of session start (h, local time at the location)"
@@ -126,9 +145,10 @@ def test_the_page_runs_on_demo_data_with_every_control(demo_url: str) -> None:
     at = app_test()
     at.query_params["period"] = DEMO_JUNE_2024
     at = open_energy(at)
-    assert sorted(charts(at)) == sorted(CHARTS)
-    caption = next(c.value for c in at.caption if c.value.startswith("Median") and "kW" in c.value)
+    assert sorted(every_section(at)) == sorted(CHARTS)
+    caption = next(c.value for c in show(at, POWER).caption if c.value.startswith("Median") and "kW" in c.value)
     assert "with MAX_POWER" in caption  # the demo's DC sessions state it
+    show(at, OVER_TIME)
     for grain in ("day", "week", "month"):
         at.segmented_control(key="energy_grain").set_value(grain).run()
         assert not at.exception, at.exception
@@ -137,14 +157,14 @@ def test_the_page_runs_on_demo_data_with_every_control(demo_url: str) -> None:
     assert axis_title(charts(at)["energy_over_time"], "yaxis") == "Sessions"
     at.radio(key="basis").set_value("created").run()
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) == len(CHARTS)
+    assert sorted(every_section(at)) == sorted(CHARTS)
 
 
 def test_the_page_runs_started_from_its_own_file(store_url: str) -> None:
     at = app_test(str(ROOT / ENERGY)).run()  # as Streamlit may run it (see cdrlib.ui.navigation)
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Energy & time"]
-    assert len(at.get("plotly_chart")) == len(CHARTS)
+    assert sorted(charts(at)) == sorted(SECTIONS[OVER_TIME])
 
 
 def test_an_empty_store_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,7 +227,7 @@ def test_heatmap_in_local_time(store_url: str, csv_files: dict[str, str]) -> Non
 
 
 def test_durations_charging_and_parking(store_url: str, csv_files: dict[str, str]) -> None:
-    at = open_energy()
+    at = open_energy(view=DURATIONS)
     durations = csv_rows(csv_files[f"session-durations-{MARCH}.csv"])
     assert durations[0] == ["bin", "label", "lower", "upper", "sessions_ac", "sessions_dc", "sessions"]
     # 1 h: M6, M7, M4 (DC); 1.5 h and 2 h: M3, M1, M5; 3 h: M2
@@ -234,7 +254,7 @@ def test_durations_charging_and_parking(store_url: str, csv_files: dict[str, str
 
 
 def test_maximum_power_falls_back_to_energy_over_charging_time(store_url: str, csv_files: dict[str, str]) -> None:
-    at = open_energy()
+    at = open_energy(view=POWER)
     # no MAX_POWER: 7 (M6), 7.5 (M5), 8.8 (M3), 9 (M7), 10 (M1), 14.2 (M2: 35.5 / 2.5 h), 50 kW (M4)
     power = csv_rows(csv_files[f"maximum-power-{MARCH}.csv"])
     assert [(r[1], r[4], r[5], r[7]) for r in power[1:] if r[6] != "0"] == [
@@ -250,7 +270,7 @@ def test_maximum_power_falls_back_to_energy_over_charging_time(store_url: str, c
 
 
 def test_top_locations_by_energy_and_occupancy(store_url: str, csv_files: dict[str, str]) -> None:
-    at = open_energy()
+    at = open_energy(view=PLACES)
     # one EVSE each, 744 hours in March: LOC002 4 h plugged in (M2, M6) = 0.54 %
     assert csv_files[f"top-locations-by-occupancy-{MARCH}.csv"] == (
         "location_id,location_name,sessions,energy,plugged_time,evses,period_hours,occupancy\n"
@@ -274,7 +294,7 @@ def test_top_locations_by_energy_and_occupancy(store_url: str, csv_files: dict[s
 
 
 def test_emp_mix(store_url: str, csv_files: dict[str, str]) -> None:
-    at = open_energy()
+    at = open_energy(view=PLACES)
     # NLTNM: M1, M4, M6; DEABC: M2, M5; none: M3, M7 (not roamed). 147.5 kWh in all.
     assert csv_files[f"emp-mix-{MARCH}.csv"] == (
         "label,sessions,energy,sessions_share,energy_share\n"
@@ -297,9 +317,20 @@ def test_the_power_filter_changes_the_numbers(store_url: str, csv_files: dict[st
     assert csv_rows(csv_files[f"energy-by-day-{MARCH}.csv"])[-1] == ["2024-03-31", "0", "1", "1", "0.0000", "50.0000",
                                                                     "50.0000"]  # fmt: skip
     assert sum(float(r[-1]) for r in csv_rows(csv_files[f"energy-by-day-{MARCH}.csv"])[1:]) == 50
+    show(at, PLACES)
     assert csv_files[f"emp-mix-{MARCH}.csv"].splitlines()[1:] == ["NLTNM,1,50.0000,1.0000,1.0000"]
     assert [r[0] for r in csv_rows(csv_files[f"top-locations-by-occupancy-{MARCH}.csv"])[1:]] == ["LOC004"]
     # M4 never parked: no idle locations to show, said so instead of an empty chart
+    show(at, DURATIONS)
     assert [i.value for i in at.info] == ["No session in this selection parked after charging."]
-    assert "energy_idle_locations" not in charts(at)
-    assert len(at.get("plotly_chart")) == len(CHARTS) - 1
+    assert sorted(charts(at)) == ["energy_charging_parking", "energy_durations"]
+
+
+def test_a_link_opens_its_section(store_url: str) -> None:
+    at = app_test().run()
+    at.switch_page(ENERGY)
+    at.query_params["energy_view"] = POWER  # as a shared link of the Power section has it
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader] == ["Maximum power"]
+    assert sorted(charts(at)) == ["energy_power"]
