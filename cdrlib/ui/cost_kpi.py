@@ -12,6 +12,8 @@ from cdrlib.ui.kpi import Card
 
 # The labels are the cards' names in tests too; revenue cards are named per currency (`revenue_label`).
 REVENUE = "Revenue excl. VAT"
+# The Costs & tariffs page's sections (tabs), one open at a time; the first is the default.
+VIEWS = ("Revenue", "Price per kWh", "Price issues")
 PRICED_OK = "Priced as stated"
 MISMATCHES = "Price mismatches"
 UNPRICED = "Not priceable"

@@ -65,17 +65,26 @@ def test_costs_page_draws_its_charts_and_issues_and_links_to_the_explorer(server
     page.goto(f"{server.url}/costs")
     open_page(page, "Costs & tariffs")
     charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts).to_have_count(4, timeout=UI_TIMEOUT_MS)  # trend, by tariff, by EMP, price per kWh
-    for i in range(4):
+    expect(charts).to_have_count(3, timeout=UI_TIMEOUT_MS)  # trend, by tariff, by EMP
+    for i in range(3):
         expect(charts.nth(i).locator(".js-plotly-plot")).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(page.get_by_test_id("stMetric").filter(has_text="Price mismatches")).to_contain_text("1 (33.33 %)")
-    issues = page.get_by_test_id("stDataFrame").first
-    expect(issues).to_be_visible(timeout=UI_TIMEOUT_MS)
-    expect(page.get_by_text("The pricing engine cannot price this CDR", exact=False)).to_be_visible()
-    expect(page.get_by_role("button", name="Download CSV")).to_have_count(4)
+    expect(page.get_by_role("button", name="Download CSV")).to_have_count(3)
     assert_no_error(page)
     page.wait_for_timeout(1_000)  # let the charts finish drawing for the screenshot
     page.screenshot(path=str(SHOTS / "cdr-dashboard-costs.png"))
+
+    page.get_by_role("tab", name="Price per kWh").click()
+    expect(page.get_by_role("heading", name="Price per kWh")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(charts).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(charts.first.locator(".js-plotly-plot")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    page.get_by_role("tab", name="Price issues").click()
+    expect(page).to_have_url(re.compile(r"costs_view=Price(\+|%20)issues"), timeout=UI_TIMEOUT_MS)
+    issues = page.get_by_test_id("stDataFrame").first
+    expect(issues).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_text("The pricing engine cannot price this CDR", exact=False)).to_be_visible()
+    expect(charts).to_have_count(0)
+    assert_no_error(page)
 
     # a filter chosen here stays when the mismatch's link opens the explorer
     page.get_by_test_id("stSidebar").get_by_test_id("stRadioGroup").get_by_text("Roamed", exact=True).click()

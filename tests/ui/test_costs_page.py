@@ -108,11 +108,23 @@ def csv_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return offered
 
 
-def open_costs() -> AppTest:
+REVENUE, PRICE, ISSUES = cost_kpi.VIEWS
+
+
+def open_costs(view: str | None = None) -> AppTest:
+    """The page, on its section ``view`` (default: the first)."""
     at = app_test().run()
     at.switch_page(COSTS).run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Costs & tariffs"]
+    return show(at, view) if view else at
+
+
+def show(at: AppTest, view: str) -> AppTest:
+    """Open the page's section ``view`` (its tab), as a click on it does."""
+    at.session_state["costs_view"] = view
+    at.run()
+    assert not at.exception, at.exception
     return at
 
 
@@ -138,9 +150,15 @@ def test_the_page_draws_its_cards_charts_and_downloads(store_url: str) -> None:
         cost_kpi.MISMATCHES,
         cost_kpi.UNPRICED,
     ]
-    assert len(at.get("plotly_chart")) == 4  # trend, by tariff, by EMP, price per kWh
-    assert len(at.get("download_button")) == 4
+    assert len(at.get("plotly_chart")) == 3  # trend, by tariff, by EMP
+    assert len(at.get("download_button")) == 3
     assert cost_kpi.CREDITS_NOTE in captions(at)
+    assert not at.dataframe  # the issues are in their own section
+    show(at, PRICE)
+    assert len(at.get("plotly_chart")) == 1 and len(at.get("download_button")) == 1
+    show(at, ISSUES)
+    assert not at.get("plotly_chart") and [h.value for h in at.subheader] == ["Price issues"]
+    assert cost_kpi.revenue_label("EUR") in values(at)  # the cards stay above the sections
 
 
 def test_the_page_runs_on_demo_data_and_explains_its_mismatch(demo_url: str) -> None:
@@ -149,12 +167,15 @@ def test_the_page_runs_on_demo_data_and_explains_its_mismatch(demo_url: str) -> 
     at.run()
     at.switch_page(COSTS).run()
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 3
     assert set(values(at)) >= {cost_kpi.revenue_label("EUR"), cost_kpi.revenue_label("GBP")}
     assert values(at)[cost_kpi.MISMATCHES].startswith("1 (")
+    assert len(show(at, PRICE).get("plotly_chart")) == 1
+    show(at, ISSUES)
     assert list(at.dataframe[0].value["CDR"]) == [DEMO_MISMATCH]
     assert at.dataframe[1].value.iloc[0]["Cost"] == "Total"  # explained: re-priced with the stored tariffs
     assert not at.warning and not at.error
+    show(at, REVENUE)
     for grain in ("day", "week", "month"):
         at.segmented_control(key="costs_grain").set_value(grain).run()
         assert not at.exception, at.exception
@@ -166,7 +187,8 @@ def test_the_page_runs_started_from_its_own_file(priced_url: str) -> None:
     at = app_test(str(ROOT / COSTS)).run()  # as Streamlit may run it (see cdrlib.ui.navigation)
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Costs & tariffs"]
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 3
+    show(at, ISSUES)
     assert "Find X2 in the CDR explorer." in captions(at)  # no navigation to link through here
 
 
@@ -247,7 +269,7 @@ def test_revenue_by_tariff_and_emp_as_csv(store_url: str, csv_files: dict[str, s
 
 
 def test_price_per_kwh_spread(store_url: str, csv_files: dict[str, str]) -> None:
-    at = open_costs()
+    at = open_costs(PRICE)
     # EUR sessions: 0.25 (M6), 0.25 (M7), 0.2727 (M3), 0.275 (M1), 0.3478 (M2), 0.5 (M4); 49.8456 / 132.5 kWh
     assert (
         "Median €0.27/kWh over 6 sessions with energy (credit CDRs left out); 10 % of them pay €0.25/kWh or "
@@ -257,7 +279,7 @@ def test_price_per_kwh_spread(store_url: str, csv_files: dict[str, str]) -> None
     rows = csv_files["price-per-kwh-EUR-2024-03-01_2024-03-31.csv"].splitlines()
     assert rows[0] == "cdr_id,tariff_id,emp_id,currency,total_energy,total_cost_excl,price_per_kwh"
     assert [r.split(",")[-1] for r in rows[1:]] == ["0.2500", "0.2500", "0.2727", "0.2750", "0.3478", "0.5000"]
-    spread = chart(at, 3)  # bars of the histogram (bins of 0.0063 from 0.25), not the prices themselves
+    spread = chart(at, 0)  # bars of the histogram (bins of 0.0063 from 0.25), not the prices themselves
     (bars,) = spread["data"]
     # 0.25-0.2563: 0.25 twice; 0.2689-0.2752: 0.2727, 0.275; 0.3445-0.3508: 0.3478; 0.4957-0.502: 0.5
     assert [(round(c[0], 4), y) for c, y in zip(bars["customdata"], bars["y"], strict=True)] == [
@@ -275,6 +297,7 @@ def test_the_currency_choice_switches_every_chart(store_url: str, csv_files: dic
     assert chart(at, 1)["layout"]["xaxis"]["title"]["text"] == "Revenue excl. VAT (GBP)"
     gbp = csv_files["revenue-by-emp-GBP-2024-03-01_2024-03-31.csv"].splitlines()
     assert [line.split(",")[:6] for line in gbp[1:]] == [["DEABC", "GBP", "1", "1", "15.0000", "6.0000"]]
+    show(at, PRICE)
     assert any(c.startswith("Median £0.40/kWh over 1 session with energy") for c in captions(at))
 
 
@@ -286,6 +309,7 @@ def test_a_filter_changes_the_numbers(priced_url: str, csv_files: dict[str, str]
     assert shown[cost_kpi.revenue_label("EUR")] == "€12.35"  # M2 only
     assert shown[cost_kpi.revenue_label("GBP")] == "£6.00"
     assert shown[cost_kpi.MISMATCHES] == "0"  # X1 and X2 are NLTNM's
+    show(at, ISSUES)
     assert [s.value for s in at.success] == [
         "The pricing engine confirms the stated price of every checked CDR in this period."
     ]
@@ -328,7 +352,7 @@ ISSUE_ROWS = [
 
 
 def test_price_issues_newest_first_with_both_figures(priced_url: str) -> None:
-    at = open_costs()
+    at = open_costs(ISSUES)
     assert at.dataframe[0].value.to_dict("records") == ISSUE_ROWS
     # the first issue is explained first: an unpriced CDR shows the engine's reason
     assert at.selectbox(key="costs_issue").value == "NL*XCP*X2"
@@ -336,7 +360,7 @@ def test_price_issues_newest_first_with_both_figures(priced_url: str) -> None:
 
 
 def test_a_mismatch_is_explained_and_links_to_the_explorer(priced_url: str) -> None:
-    at = open_costs()
+    at = open_costs(ISSUES)
     at.selectbox(key="costs_issue").set_value("NL*XCP*X1").run()
     assert not at.exception
     assert not at.warning
