@@ -50,6 +50,14 @@ def app_test(script: str = APP) -> AppTest:
     return AppTest.from_file(script, default_timeout=TIMEOUT_S)
 
 
+def open_section(at: AppTest, key: str, view: str) -> AppTest:
+    """Open the section ``view`` of a page's tabs (widget ``key``), as a click on its tab does."""
+    at.session_state[key] = view
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
     """KPI label -> (value, delta) as shown."""
     return {m.label: (m.value, m.delta) for m in at.metric}

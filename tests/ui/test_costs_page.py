@@ -18,7 +18,7 @@ from cdrlib import model, pricing
 from cdrlib.store import Store
 from cdrlib.ui import cost_kpi, download
 from tests.factories import make_cdr, utc
-from tests.ui.conftest import DEMO_JUNE_2024, DEMO_MISMATCH, ROOT, app_test
+from tests.ui.conftest import DEMO_JUNE_2024, DEMO_MISMATCH, ROOT, app_test, open_section
 
 COSTS = "pages/costs.py"
 STATION = "Stationsplein"  # the location name of `make_cdr`
@@ -121,11 +121,7 @@ def open_costs(view: str | None = None) -> AppTest:
 
 
 def show(at: AppTest, view: str) -> AppTest:
-    """Open the page's section ``view`` (its tab), as a click on it does."""
-    at.session_state["costs_view"] = view
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_section(at, "costs_view", view)
 
 
 def values(at: AppTest) -> dict[str, str]:

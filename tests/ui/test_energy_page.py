@@ -20,7 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cdrlib.ui import download, energy
-from tests.ui.conftest import DEMO_JUNE_2024, ROOT, app_test
+from tests.ui.conftest import DEMO_JUNE_2024, ROOT, app_test, open_section
 
 ENERGY = "pages/energy.py"
 MARCH = "2024-03-01_2024-03-31"
@@ -59,11 +59,7 @@ def open_energy(at: AppTest | None = None, view: str | None = None) -> AppTest:
 
 
 def show(at: AppTest, view: str) -> AppTest:
-    """Open the page's section ``view`` (its tab), as a click on it does."""
-    at.session_state["energy_view"] = view
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_section(at, "energy_view", view)
 
 
 def every_section(at: AppTest) -> dict[str, dict[str, Any]]:
