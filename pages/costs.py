@@ -4,7 +4,7 @@ stated price the pricing engine does not confirm, each with its explanation."""
 import streamlit as st
 
 from cdrlib import costs, errors
-from cdrlib.ui import charts, cost_charts, cost_kpi, data, download, explain, explorer, frame
+from cdrlib.ui import cost_charts, cost_kpi, data, download, explain, explorer, frame
 
 ctx = frame.page("Costs & tariffs")
 st.caption(frame.period_caption(ctx))
@@ -35,14 +35,7 @@ try:
     if revenue_tab.open is not False:
         with revenue_tab:
             st.subheader("Revenue by component")
-            grain = st.segmented_control(
-                "Per",
-                list(charts.GRAIN_LABELS),
-                format_func=charts.GRAIN_LABELS.__getitem__,
-                default=costs.default_grain(ctx.period.days),
-                required=True,
-                key="costs_grain",
-            )
+            grain = frame.grain_control("costs_grain", costs.default_grain(ctx.period.days))
             trend = data.component_trend(ctx, ctx.period, grain, currency)
             st.plotly_chart(cost_charts.components_over_time(trend, grain, currency), key="costs_trend")
             st.caption(

@@ -30,14 +30,7 @@ try:
         key="energy_measure",
         help="What the charts over time, the heat map and the EMP mix count.",
     )
-    grain = right.segmented_control(
-        "Per",
-        list(charts.GRAIN_LABELS),
-        format_func=charts.GRAIN_LABELS.__getitem__,
-        default=costs.default_grain(ctx.period.days),
-        required=True,
-        key="energy_grain",
-    )
+    grain = frame.grain_control("energy_grain", costs.default_grain(ctx.period.days), right)
 
     # One section at a time: a browser draws every chart sent, and nine take it seconds on a small PC.
     # The open section is in the URL (``energy_view``) like the filters; only its numbers are worked out.

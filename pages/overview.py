@@ -23,14 +23,7 @@ try:
         required=True,
         key="trend_measure",
     )
-    grain = right.segmented_control(
-        "Per",
-        list(charts.GRAIN_LABELS),
-        format_func=charts.GRAIN_LABELS.__getitem__,
-        default="day",
-        required=True,
-        key="trend_grain",
-    )
+    grain = frame.grain_control("trend_grain", "day", right)
     currency = current.main_currency or previous.main_currency
     st.plotly_chart(charts.trend(data.trend(ctx, ctx.period, grain, currency), measure, grain, currency))
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cdrlib import errors, model, period
 from cdrlib import settings as cdr_settings
@@ -24,6 +25,7 @@ from cdrlib.period import Period
 from cdrlib.settings import Settings
 from cdrlib.store import Store, views
 from cdrlib.ui import data, fmt, navigation
+from cdrlib.ui.charts import GRAIN_LABELS
 from cdrlib.ui.context import PageContext
 
 DEMO_CDRS = 20_000  # CDRs generated on a first start without a configured store
@@ -288,3 +290,18 @@ def period_caption(ctx: PageContext) -> str:
     if ctx.basis == "created":
         return f"CDRs created {days} ({ctx.tz}, {ctx.period.days} days; as the monthly exports count them)"
     return f"Sessions started {days} (local time at each location, {ctx.period.days} days)"
+
+
+def grain_control(key: str, default: str, where: DeltaGenerator | None = None) -> str:
+    """The "Per" day / week / month choice of a page's charts over time (widget ``key``), in ``where``
+    (default: the page's main area)."""
+    return str(
+        (where or st).segmented_control(
+            "Per",
+            list(GRAIN_LABELS),
+            format_func=GRAIN_LABELS.__getitem__,
+            default=default,
+            required=True,
+            key=key,
+        )
+    )
