@@ -1,9 +1,10 @@
 """Benchmark of the analytics pages at a million CDRs: ``python bench/bench_pages.py [--db URL | --cdrs N]``.
 
 For each page (Overview, Energy & time, Costs & tariffs, Revenue distribution) a new process starts the
-app in Streamlit's AppTest (the real page scripts, caches and store, no browser) on the store and
+app in Streamlit's AppTest (the real page scripts, caches and store, no browser) on the store, after
+what `cdrlib.ui.server` does before it answers (imports, and the early read of the CDRs begun), and
 times, as a person would meet them:
-- the first view of the page right after the start (it reads every CDR into memory);
+- the first view of the page the moment the server answers (it waits for the CDRs to be in memory);
 - then three filter changes, one after another: the roamed filter, AC / DC, and the period basis;
 - then the first view of each other page in the same process (the CDRs are in memory by then);
 and reports the process's peak memory (its resident set, what the server process would hold). The first
@@ -42,6 +43,11 @@ def _one(url: str, first: str) -> dict[str, object]:
     """In this process: the first view of ``first``, the filter changes, then the other pages."""
     os.environ["CDR_DB_URL"] = url
     from streamlit.testing.v1 import AppTest
+
+    from cdrlib.ui import server
+
+    server.warm()  # what the server does before it answers (`cdrlib.ui.server.main`)
+    server.load_early()
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
     at.switch_page(PAGES[first])  # before the first run: the page opens directly, as a deep link does

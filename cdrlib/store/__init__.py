@@ -42,6 +42,7 @@ __all__ = [
     "RejectionRow",
     "Store",
     "prepare_cdrs",
+    "sqlite_file",
 ]
 
 _KEY_CHUNK = 500  # keys per IN (...) lookup: well under every database's bind-parameter limit
@@ -1086,6 +1087,17 @@ class Store:
         with self.engine.connect() as conn:
             rows = [tuple(r) for r in conn.execute(q).all()]
         return pl.DataFrame(rows, schema=FOUND_COLUMNS, orient="row")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite file store's URL; None for any other store or a URL that does not parse."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
 
 
 def _frame_columns(names: Iterable[str]) -> list[Any]:

@@ -12,6 +12,9 @@ filters) and its own arguments.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +23,9 @@ import streamlit as st
 
 from cdrlib import analytics, costs, distribution, model, period, pricing, reimbursement, revenue, snapshot
 from cdrlib.analytics import SessionFilter
+from cdrlib.errors import CdrError
 from cdrlib.period import Period
-from cdrlib.store import Store, views
+from cdrlib.store import Store, sqlite_file, views
 from cdrlib.ui.context import PageContext, filter_key
 
 if TYPE_CHECKING:
@@ -30,6 +34,10 @@ if TYPE_CHECKING:
 MAX_ISSUES = 1_000  # price issues listed at most
 CACHE_TTL_S = 300  # a fresh import shows up after at most this long (or after "Reload data")
 _HASH = {PageContext: PageContext.cache_key, SessionFilter: filter_key}
+_log = logging.getLogger(__name__)
+# (url, zone) -> the frame of every CDR (and the store version it is of) being read since the server
+# started (`load_early`), until the first page run takes it (`cdrs`).
+_early: dict[tuple[str, str], Future[tuple[tuple[Any, ...], pl.DataFrame]]] = {}
 
 
 def _close(store: Store) -> None:
@@ -100,9 +108,48 @@ def cdrs(url: str, tz: str, version: tuple[Any, ...]) -> pl.DataFrame:
     """Every CDR of the store at ``version`` (`Store.analytics_frame`, `analytics.prepare`d in ``tz``).
 
     A resource, not a cached copy: every page run shares the one frame (about 250 MB for a million
-    CDRs); only the latest version is kept. A restarted server reads it from `snapshot`'s copy.
+    CDRs); only the latest version is kept. A restarted server reads it from `snapshot`'s copy, or takes
+    (or waits for) what it began to read at its start (`load_early`) when that is of this version.
     """
+    early = _early.pop((url, tz), None)
+    if early is not None:
+        try:
+            at, frame = early.result()
+        except Exception as exc:  # whatever went wrong, the page reads the store itself
+            _log.info("the early read of %s failed: %s", url, exc)
+        else:
+            if at == version:
+                return frame
     return snapshot.load(store(url), tz, version)
+
+
+def load_early(url: str, tz: str) -> Future[tuple[tuple[Any, ...], pl.DataFrame]] | None:
+    """Begin reading the frame of every CDR (`cdrs`) in a background thread, at the server's start
+    (`cdrlib.ui.server`), so that the first page opened finds it read or being read instead of starting
+    then: from `snapshot`'s copy in about half a second, else (a store written by other software) the
+    full read of the store. Only for a store that exists and holds CDRs: a new store is left to the
+    page (which may load the demo dataset into it). None when nothing was begun."""
+    if (url, tz) in _early:
+        return None
+    database = sqlite_file(url)
+    if database is not None and (not database.is_file() or database.stat().st_size == 0):
+        return None
+    done: Future[tuple[tuple[Any, ...], pl.DataFrame]] = Future()
+
+    def read() -> None:
+        try:
+            with Store.open(url, create=False) as opened:
+                at = opened.data_version()
+                if not at[0]:
+                    raise CdrError("the store holds no CDRs yet")
+                done.set_result((at, snapshot.load(opened, tz, at)))
+        except Exception as exc:  # handed to `cdrs`, which then reads the store itself
+            done.set_exception(exc)
+
+    _early[(url, tz)] = done
+    threading.Thread(target=read, name="early-read", daemon=True).start()
+    return done
+
 
 
 @dataclass(frozen=True, slots=True)

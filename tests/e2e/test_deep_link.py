@@ -54,17 +54,17 @@ class Server:
     log: Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
-def running_app(db_url: str, log: Path) -> Iterator[Server]:
+def running_app(db_url: str, log: Path, port: int | None = None) -> Iterator[Server]:
     """The dashboard as ``scripts/run`` starts it (`cdrlib.ui.server`: ``streamlit run app.py`` after its
-    warm-up) on a free port over the store at ``db_url``, until the block ends."""
-    port = _free_port()
+    warm-up) on ``port`` (default: a free one) over the store at ``db_url``, until the block ends."""
+    port = port or free_port()
     env = {**os.environ, "CDR_DB_URL": db_url, "CDR_REPORTING_TZ": "Europe/Amsterdam"}
     command = [
         sys.executable, "-m", "cdrlib.ui.server",
