@@ -28,7 +28,7 @@ from playwright.sync_api import Page, expect  # noqa: E402
 from tests.e2e.test_deep_link import browser_page, free_port, running_app  # noqa: E402
 
 # url path -> plotly charts drawn (Energy & time, Costs & tariffs: their first section)
-PAGES = {"overview": 3, "energy": 2, "costs": 3, "revenue": 3}
+PAGES = {"overview": 3, "energy": 2, "costs": 2, "revenue": 3}
 TIMEOUT_MS = 120_000
 # Streamlit's app element says whether a script run is under way (``data-test-script-state``, what
 # Streamlit's own browser tests wait on): watch it become "running", then wait for "notRunning".

@@ -46,17 +46,16 @@ try:
                 trend, f"revenue-by-component-{currency}-{period_name}.csv", key="costs_trend_csv"
             )
 
-            by_tariff, by_emp = st.columns(2)
-            for column, by, axis, heading in (
-                (by_tariff, "tariff", "Tariff", "tariff"), (by_emp, "emp", "EMP", "EMP")
-            ):
-                with column:
-                    st.subheader(f"Revenue by {heading}")
-                    split = data.component_split(ctx, ctx.period, by, currency)
-                    st.plotly_chart(cost_charts.components_by(split, axis, currency), key=f"costs_by_{by}")
-                    download.csv_button(
-                        split, f"revenue-by-{by}-{currency}-{period_name}.csv", key=f"costs_by_{by}_csv"
-                    )
+            # One split at a time (a filter change redraws every chart of the section in the browser).
+            st.subheader("Revenue by")
+            heading = st.segmented_control(
+                "Revenue by", list(cost_kpi.SPLITS), default=next(iter(cost_kpi.SPLITS)), required=True,
+                key="costs_split", label_visibility="collapsed",
+            )
+            by = cost_kpi.SPLITS[heading]
+            split = data.component_split(ctx, ctx.period, by, currency)
+            st.plotly_chart(cost_charts.components_by(split, heading, currency), key="costs_by")
+            download.csv_button(split, f"revenue-by-{by}-{currency}-{period_name}.csv", key="costs_by_csv")
             st.caption(
                 "Tariff: the tariff of the CDR's first charging period. EMP: the issuer of the token; "
                 f"{costs.NONE_LABEL} for own cards and ad hoc payment."

@@ -14,6 +14,8 @@ from cdrlib.ui.kpi import Card
 REVENUE = "Revenue excl. VAT"
 # The Costs & tariffs page's sections (tabs), one open at a time; the first is the default.
 VIEWS = ("Revenue", "Price per kWh", "Price issues")
+# What the Revenue section splits the revenue by, one at a time (shown -> `costs.SplitBy`); the first is the default.
+SPLITS: dict[str, costs.SplitBy] = {"Tariff": "tariff", "EMP": "emp"}
 PRICED_OK = "Priced as stated"
 MISMATCHES = "Price mismatches"
 UNPRICED = "Not priceable"

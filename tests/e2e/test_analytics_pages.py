@@ -33,7 +33,7 @@ QUERY = "period=2024-06-01&period=2024-06-30&basis=CDR+created"
 PAGES = {
     "overview": ("Overview", 3),
     "energy": ("Energy & time", 2),
-    "costs": ("Costs & tariffs", 3),
+    "costs": ("Costs & tariffs", 2),
     "revenue": ("Revenue distribution", 3),
 }
 

@@ -146,8 +146,8 @@ def test_the_page_draws_its_cards_charts_and_downloads(store_url: str) -> None:
         cost_kpi.MISMATCHES,
         cost_kpi.UNPRICED,
     ]
-    assert len(at.get("plotly_chart")) == 3  # trend, by tariff, by EMP
-    assert len(at.get("download_button")) == 3
+    assert len(at.get("plotly_chart")) == 2  # trend, by tariff (or EMP)
+    assert len(at.get("download_button")) == 2
     assert cost_kpi.CREDITS_NOTE in captions(at)
     assert not at.dataframe  # the issues are in their own section
     show(at, PRICE)
@@ -163,7 +163,7 @@ def test_the_page_runs_on_demo_data_and_explains_its_mismatch(demo_url: str) -> 
     at.run()
     at.switch_page(COSTS).run()
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2
     assert set(values(at)) >= {cost_kpi.revenue_label("EUR"), cost_kpi.revenue_label("GBP")}
     assert values(at)[cost_kpi.MISMATCHES].startswith("1 (")
     assert len(show(at, PRICE).get("plotly_chart")) == 1
@@ -183,7 +183,7 @@ def test_the_page_runs_started_from_its_own_file(priced_url: str) -> None:
     at = app_test(str(ROOT / COSTS)).run()  # as Streamlit may run it (see cdrlib.ui.navigation)
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Costs & tariffs"]
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2
     show(at, ISSUES)
     assert "Find X2 in the CDR explorer." in captions(at)  # no navigation to link through here
 
@@ -252,7 +252,13 @@ def test_weekly_revenue_by_component_as_csv(store_url: str, csv_files: dict[str,
 
 
 def test_revenue_by_tariff_and_emp_as_csv(store_url: str, csv_files: dict[str, str]) -> None:
-    open_costs()
+    at = open_costs()
+    assert at.segmented_control(key="costs_split").value == "Tariff"  # one split at a time, tariff first
+    assert "revenue-by-emp-EUR-2024-03-01_2024-03-31.csv" not in csv_files
+    assert chart(at, 1)["layout"]["yaxis"]["title"]["text"] == "Tariff"
+    at.segmented_control(key="costs_split").set_value("EMP").run()
+    assert not at.exception, at.exception
+    assert chart(at, 1)["layout"]["yaxis"]["title"]["text"] == "EMP"
     by_emp = csv_files["revenue-by-emp-EUR-2024-03-01_2024-03-31.csv"].splitlines()
     assert [line.split(",")[:6] for line in by_emp] == [
         ["label", "currency", "cdrs", "sessions", "energy", "revenue_excl"],
@@ -288,6 +294,7 @@ def test_price_per_kwh_spread(store_url: str, csv_files: dict[str, str]) -> None
 def test_the_currency_choice_switches_every_chart(store_url: str, csv_files: dict[str, str]) -> None:
     at = open_costs()
     at.segmented_control(key="costs_currency").set_value("GBP").run()
+    at.segmented_control(key="costs_split").set_value("EMP").run()
     assert not at.exception
     assert chart(at, 0)["layout"]["yaxis"]["title"]["text"] == "Revenue excl. VAT (GBP)"
     assert chart(at, 1)["layout"]["xaxis"]["title"]["text"] == "Revenue excl. VAT (GBP)"
