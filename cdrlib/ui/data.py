@@ -151,7 +151,6 @@ def load_early(url: str, tz: str) -> Future[tuple[tuple[Any, ...], pl.DataFrame]
     return done
 
 
-
 @dataclass(frozen=True, slots=True)
 class Shares:
     """Per CDR of a period: its distribution split and its reimbursement, as the exports."""
