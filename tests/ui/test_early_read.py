@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cdrlib import errors, settings, snapshot
@@ -29,6 +30,12 @@ def _no_early_left() -> Any:
     data._early.clear()
 
 
+def forget_reads() -> None:
+    """As after a restart: no store, frame or cached result left from an earlier page run."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 def overview() -> AppTest:
     at = app_test().run()
     assert not at.exception, at.exception
@@ -37,9 +44,7 @@ def overview() -> AppTest:
 
 def test_the_first_page_takes_the_frame_read_at_the_start(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = metrics(overview())  # read by the page itself
-    data.store.clear()
-    data.cdrs.clear()
-    data.clear()
+    forget_reads()
 
     early = data.load_early(store_url, TZ)
     assert early is not None
@@ -58,9 +63,7 @@ def test_the_first_page_takes_the_frame_read_at_the_start(store_url: str, monkey
 
 def test_an_early_frame_of_another_store_version_is_not_shown(store_url: str) -> None:
     expected = metrics(overview())
-    data.store.clear()
-    data.cdrs.clear()
-    data.clear()
+    forget_reads()
     stale: Future[tuple[tuple[Any, ...], pl.DataFrame]] = Future()
     with Store.open(store_url) as store:
         stale.set_result(((0, 0, None), store.analytics_frame().head(0)))  # as if read before an import
