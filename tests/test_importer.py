@@ -99,8 +99,9 @@ def cdr(**changes):
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(f"sqlite:///{tmp_path / 'cdrs.db'}") as st:
+def store(empty_store_url):
+    """A new store, once on SQLite and once on PostgreSQL."""
+    with Store.open(empty_store_url) as st:
         yield st
 
 

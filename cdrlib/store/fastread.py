@@ -59,6 +59,8 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     to a child process all the same when a descriptor of this process is open on the store's files
     (`file_open_here`), or when that cannot be known.
     """
+    if partition_on is not None:
+        query = query.order_by(sa.column(partition_on))
     url = source_url(engine)
     if url is None:
         with engine.connect() as conn:
@@ -67,8 +69,6 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
             result.close()
         read_schema = {n: pl.Int64() if t == pl.Boolean() else t for n, t in schema.items()}
         return pl.DataFrame(rows, schema=read_schema, orient="row").cast(schema)  # type: ignore[arg-type]
-    if partition_on is not None:
-        query = query.order_by(sa.column(partition_on))
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     cores = os.cpu_count() or 1
     options: dict[str, Any] = {}

@@ -1,24 +1,39 @@
-"""Fixtures of the export tests: the fixed dataset (`tests.exports.dataset`) in a real SQLite store, made
-once per test session and only read by the tests."""
+"""Fixtures of the export tests: the fixed dataset (`tests.exports.dataset`) in a real SQLite store and a
+real PostgreSQL database, made once per test session and only read by the tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from cdrlib.exports import data as export_data
 from cdrlib.exports.data import ExportData
 from cdrlib.store import Store
+from tests.conftest import BACKENDS, new_store_url
 from tests.exports import dataset
 
 
 @pytest.fixture(scope="session")
-def dataset_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'dataset.db'}"
-    with Store.open(url) as store:
-        dataset.fill(store)
-    return url
+def dataset_on(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    """The URL of the dataset's store on a backend (``sqlite``, ``postgresql``), made at the first call."""
+    urls: dict[str, str] = {}
+
+    def url_on(backend: str) -> str:
+        if backend not in urls:
+            url = new_store_url(request, backend, tmp_path_factory.mktemp("exports"))
+            with Store.open(url) as store:
+                dataset.fill(store)
+            urls[backend] = url
+        return urls[backend]
+
+    return url_on
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def dataset_url(request: pytest.FixtureRequest, dataset_on: Callable[[str], str]) -> str:
+    """The dataset in a SQLite file and in a PostgreSQL database: every test that reads it runs on both."""
+    return dataset_on(request.param)
 
 
 @pytest.fixture

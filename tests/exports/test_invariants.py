@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from cdrlib.exports import csvfmt
 from cdrlib.exports import data as export_data
 from cdrlib.exports.data import ExportData
 from cdrlib.store import Store
+from tests.conftest import BACKENDS
 from tests.exports import dataset as ds
 from tests.exports.dataset import members, number, read_rows
 
@@ -94,10 +96,14 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="module", params=list(SOURCES))
-def built(request: pytest.FixtureRequest) -> Built:
-    name = request.param
-    url = request.getfixturevalue("dataset_url" if name == "dataset" else "demo_url")
+# (source, store): the dataset in each store, the demo data in SQLite
+_BUILDS = [*(("dataset", backend) for backend in BACKENDS), *((s, "sqlite") for s in SOURCES if s != "dataset")]
+
+
+@pytest.fixture(scope="module", params=_BUILDS, ids=[f"{s}-{b}" for s, b in _BUILDS])
+def built(request: pytest.FixtureRequest, dataset_on: Callable[[str], str]) -> Built:
+    name, backend = request.param
+    url = dataset_on(backend) if name == "dataset" else request.getfixturevalue("demo_url")
     first, last = SOURCES[name]
     with Store.open(url) as store:
         data = export_data.read(store, first, last, ds.TZ)

@@ -1,4 +1,5 @@
-"""The store on a real SQLite file: every field survives, duplicates, conflicts, transactions."""
+"""The store on a real SQLite file and a real PostgreSQL database: every field survives, duplicates,
+conflicts, transactions."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from tests.factories import make_cdr, utc
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(f"sqlite:///{tmp_path / 'cdrs.db'}") as st:
+def store(empty_store_url: str):
+    """A new store, once on SQLite and once on PostgreSQL."""
+    with Store.open(empty_store_url) as st:
         yield st
 
 
@@ -157,8 +159,8 @@ def test_tariff_versions_are_kept_once(store):
     assert [t.last_updated for t in store.tariffs()] == [utc(2024, 1, 1), utc(2024, 6, 1)]
 
 
-def test_sqlite_is_in_wal_mode(store):
-    with store.engine.connect() as conn:
+def test_sqlite_is_in_wal_mode(tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'cdrs.db'}") as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
