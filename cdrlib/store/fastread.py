@@ -5,14 +5,17 @@ the export columns of 1,000,000 CDRs on these machines. ConnectorX reads SQLite 
 split into primary-key ranges read in parallel and streamed: each Arrow batch is converted to polars
 while the next ones are read (bench/bench_export.py measures the readers). It runs in a child process
 (`_read_apart`), or in this one (`_read_here`) when the caller says this process opens no connection
-to the store during the read and no descriptor of this process has the file open. It is used for SQLite
-files when installed; any other database, an in-memory SQLite or a missing ConnectorX falls back to the
-cursor.
+to the store during the read and no descriptor of this process has the file open. PostgreSQL is read by
+ConnectorX too (its binary protocol), always in this process: the SQLite locking problem does not arise
+there, and a failed read falls back to the cursor. Any other database, an in-memory SQLite, a
+PostgreSQL URL that ConnectorX cannot take (a socket path or connection options in the query) or a
+missing ConnectorX use the cursor.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -31,14 +34,25 @@ try:  # optional: the cursor path below works without it
 except ImportError:  # pragma: no cover - connectorx is in requirements.txt
     _cx = None
 
+_log = logging.getLogger(__name__)
 MIN_PARTITION_ROWS = 50_000  # below this, one reader is as fast as several
 STREAM_BATCH_ROWS = 50_000  # rows per Arrow batch of a partitioned (streamed) read
 
 
 def source_url(engine: Engine) -> str | None:
-    """The ConnectorX URL of a SQLite file store, None when ConnectorX cannot read this store."""
+    """The ConnectorX URL of a SQLite file or PostgreSQL store, None when ConnectorX cannot read this store."""
     url = engine.url
-    if _cx is None or url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    if _cx is None:
+        return None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        if not url.host or not url.database or url.query:  # a socket path, or options only libpq knows
+            return None
+        quote = urllib.parse.quote
+        user = quote(url.username or "", safe="") + (f":{quote(url.password, safe='')}" if url.password else "")
+        where = f"{url.host}:{url.port or 5432}"
+        return f"postgresql://{user}@{where}/{quote(url.database, safe='')}?cxprotocol=binary"
+    if backend != "sqlite" or not url.database or url.database == ":memory:":
         return None
     path = os.path.abspath(os.path.expanduser(url.database))
     return "sqlite://" + urllib.parse.quote(path)
@@ -52,16 +66,22 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     parallel, one per core, when ``rows_hint`` is large enough to pay for it; the rows then come in
     the order of that column (each range is read in key order, and the ranges are put in order).
 
-    ``in_process``: ConnectorX may read in this process (no copy of the result through a pipe) because
-    the caller promises that this process opens no SQLite connection to the store until the read is
-    done: a single-purpose process (the CLI's export), after
-    ``engine.dispose()``. Never in a server that serves other requests on other threads. The read goes
-    to a child process all the same when a descriptor of this process is open on the store's files
-    (`file_open_here`), or when that cannot be known.
+    ``in_process`` (SQLite; PostgreSQL is always read in this process): ConnectorX may read in this
+    process (no copy of the result through a pipe) because the caller promises that this process opens
+    no SQLite connection to the store until the read is done: a single-purpose process (the CLI's
+    export), after ``engine.dispose()``. Never in a server that serves other requests on other threads.
+    The read goes to a child process all the same when a descriptor of this process is open on the
+    store's files (`file_open_here`), or when that cannot be known.
     """
     if partition_on is not None:
         query = query.order_by(sa.column(partition_on))
     url = source_url(engine)
+    if url is not None and url.startswith("postgresql:"):
+        try:
+            return _connectorx(engine, url, query, schema, rows_hint, partition_on, here=True)
+        except StoreError as exc:  # e.g. an authentication ConnectorX lacks: the cursor reads it all the same
+            _log.warning("ConnectorX could not read the store (%s); reading it through the cursor", exc)
+            url = None
     if url is None:
         with engine.connect() as conn:
             result = conn.execute(query)
@@ -69,6 +89,13 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
             result.close()
         read_schema = {n: pl.Int64() if t == pl.Boolean() else t for n, t in schema.items()}
         return pl.DataFrame(rows, schema=read_schema, orient="row").cast(schema)  # type: ignore[arg-type]
+    here = in_process and file_open_here(engine) is False
+    return _connectorx(engine, url, query, schema, rows_hint, partition_on, here=here)
+
+
+def _connectorx(engine: Engine, url: str, query: sa.Select[Any], schema: dict[str, pl.DataType], rows_hint: int,
+                partition_on: str | None, *, here: bool) -> pl.DataFrame:
+    """`read` by ConnectorX, in this process (``here``) or in a child (`_read_apart`)."""
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     cores = os.cpu_count() or 1
     options: dict[str, Any] = {}
@@ -77,7 +104,6 @@ def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], 
     parts: list[pl.DataFrame] = []
     # Batch by batch as the child sends them, each converted while the next ones are read: the whole
     # result never exists twice (as Arrow and as polars; polars keeps its own string layout).
-    here = in_process and file_open_here(engine) is False
     for batch in (_read_here if here else _read_apart)(url, sql, options):
         part = pl.from_arrow(batch)
         assert isinstance(part, pl.DataFrame)

@@ -98,3 +98,39 @@ def test_a_postgresql_read_comes_in_key_order_whatever_the_tables_order(pg_serve
         assert frame["cdr_id"].to_list() == ["A", "B", "C"]
         exported, _ = st.export_frame(*ALL)
         assert exported["cdr_id"].to_list() == ["A", "B", "C"]
+
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["whole", "key-ranges"])
+def test_postgresql_is_read_by_connectorx_in_this_process_as_the_cursor_reads_it(pg_server, monkeypatch, partitioned):
+    if partitioned:
+        monkeypatch.setattr(fastread, "MIN_PARTITION_ROWS", 1)
+    with Store.open(pg.new_database(pg_server)) as st:
+        st.add_cdrs([make_cdr(id=i) for i in ("A", "B", "C")])
+        st.add_cdrs([make_cdr(id="D", credit=True, credit_reference_id="A")])  # a credit beside them
+        assert fastread.source_url(st.engine).startswith("postgresql://")
+        with monkeypatch.context() as m:  # the reference: SQLAlchemy's cursor
+            m.setattr(fastread, "source_url", lambda _engine: None)
+            by_cursor = st.analytics_frame(), *st.export_frame(*ALL)
+        calls = []
+        real = fastread._read_here
+        monkeypatch.setattr(fastread, "_read_here", lambda *args: calls.append(args) or real(*args))
+        monkeypatch.setattr(fastread, "_read_apart", _nowhere)
+        by_connectorx = st.analytics_frame(), *st.export_frame(*ALL)
+        assert calls  # ConnectorX read them, in this process
+        for cursor, connectorx in zip(by_cursor, by_connectorx, strict=True):
+            assert connectorx.equals(cursor)
+        assert by_connectorx[1]["cdr_id"].to_list() == ["A", "B", "C", "D"]
+
+
+def test_a_failed_connectorx_read_of_postgresql_falls_back_to_the_cursor(pg_server, monkeypatch, caplog):
+    with Store.open(pg.new_database(pg_server)) as st:
+        st.add_cdrs([make_cdr(id="A")])
+
+        def refused(*_args):
+            raise StoreError("reading the store failed: authentication method not supported")
+
+        monkeypatch.setattr(fastread, "_read_here", refused)
+        frame, _ = st.export_frame(*ALL)
+        assert frame["cdr_id"].to_list() == ["A"]
+        assert "reading it through the cursor" in caplog.text
