@@ -5,9 +5,12 @@ names an existing store), it times and prints:
 - the dashboard's read of every CDR (`Store.analytics_frame`, and again without its packing of the texts;
   `analytics.prepare`) and the KPIs and
   daily trend of a year (`cdrlib.analytics`), as the Overview page does for a one-year period;
-- an export's read of one month of CDRs by creation date with their charging periods and tariffs
-  (`Store.iter_cdrs`), the input of the monthly exports;
-and the peak memory of the process. Neither read makes a query per CDR.
+- the exports' read of every CDR (`Store.export_frame`, the 52 columns the formats are built from);
+- a read of one month of CDRs by creation date with their charging periods and tariffs
+  (`Store.iter_cdrs`, as `CDR` objects);
+and the peak memory of the process. No read makes a query per CDR. ``--db`` takes a PostgreSQL URL
+too; ``--cursor`` reads through SQLAlchemy's cursor instead of ConnectorX (`fastread`'s fallback), to
+compare.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cdrlib.store as store_module
 from cdrlib import analytics, demo
 from cdrlib.period import Period
-from cdrlib.store import Store
+from cdrlib.store import Store, fastread
 
 UNTIL = dt.date(2026, 1, 1)  # fixed, so that runs are comparable
 TZ = "Europe/Amsterdam"
@@ -62,6 +65,8 @@ def run(store: Store) -> None:
         "year: daily trend",
         lambda: analytics.trend(frame, "day", year.first, year.last, kpis.main_currency).collect(),
     )
+    ever = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+    _timed("every CDR: Store.export_frame", lambda: store.export_frame(*ever))
     month = Period(dt.date(2025, 3, 1), dt.date(2025, 3, 31), TZ)
     m_start, m_end = month.bounds()
 
@@ -77,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="an existing store (else N demo CDRs into a temporary SQLite file)")
     parser.add_argument("--cdrs", type=int, default=1_000_000)
+    parser.add_argument("--cursor", action="store_true", help="read through SQLAlchemy's cursor, not ConnectorX")
     args = parser.parse_args(argv)
+    if args.cursor:
+        fastread.source_url = lambda _engine: None  # type: ignore[assignment]
     if args.db:
         with Store.open(args.db) as store:
             run(store)

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import os
 import sys
 import time
 import zoneinfo
@@ -276,7 +277,8 @@ def _export(args: argparse.Namespace, conf: settings.Settings, out: TextIO) -> i
     if args.first > args.last:
         raise ConfigError(f"--from {args.first} is after --to {args.last}")
     fmt = exports.FORMATS[args.format]
-    with Store.open(conf.db_url) as store:
+    _check_output(args.output)  # before the work, not after it
+    with Store.open(conf.db_url, create=False) as store:
         # This process does nothing else meanwhile: the CDRs are read in it, not through a child.
         data = export_data.read(store, args.first, args.last, conf.reporting_tz, in_process=True)
     payload = fmt.build(data, csvfmt.dialect(args.dialect))
@@ -298,11 +300,22 @@ def _export(args: argparse.Namespace, conf: settings.Settings, out: TextIO) -> i
     return EXIT_OK
 
 
+def _check_output(output: str | None) -> None:
+    """A usage error for an ``-o`` that cannot be written: a folder (a trailing ``/``) or the folder of a
+    file that does not exist."""
+    if output is None or Path(output).is_dir():
+        return
+    if output.endswith(("/", os.sep)):  # meant as a folder: never a file of that name
+        raise ConfigError(f"cannot write to {output}: no such folder")
+    if not Path(output).parent.is_dir():
+        raise ConfigError(f"cannot write {output}: the folder {Path(output).parent} does not exist")
+
+
 REPRICE_CHUNK = 2_000  # checks written per transaction
 
 
 def _reprice(args: argparse.Namespace, conf: settings.Settings, out: TextIO, err: TextIO) -> int:
-    with Store.open(conf.db_url) as store:
+    with Store.open(conf.db_url, create=False) as store:
         known = pricing.TariffIndex(store.tariffs())
         counts: dict[str, int] = dict.fromkeys(model.PRICE_STATUSES, 0)
         pending: list[tuple[tuple[str, str, str], model.PriceCheck]] = []

@@ -98,7 +98,7 @@ class Pricing:
     total_fixed_cost: Amount
     total_reservation_cost: Amount
     total_energy: Decimal  # kWh
-    total_time: Decimal  # hours, the whole session: charging and parking (OCPI CDR total_time)
+    total_time: Decimal  # hours of the TIME and PARKING_TIME dimensions (OCPI total_time when the periods carry them)
     total_parking_time: Decimal  # hours
     total_reservation_time: Decimal  # hours
     lines: tuple[Line, ...]

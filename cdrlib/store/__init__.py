@@ -334,6 +334,9 @@ class Store:
 
         SQLite files get their folder created and WAL mode, so the dashboard reads while an
         import writes. Any failure becomes a `StoreError` naming the URL (password hidden).
+        ``create`` False: only an existing store; a missing SQLite file or a database without the
+        store's tables is a `StoreError` (and nothing is created), for the commands that only read or
+        update what is there: a mistyped ``--db`` must not give an empty export that looks valid.
         """
         try:
             sa_url = sa.engine.make_url(url)
@@ -342,7 +345,10 @@ class Store:
         shown = sa_url.render_as_string(hide_password=True)
         is_sqlite = sa_url.get_backend_name() == "sqlite"
         if is_sqlite and sa_url.database and sa_url.database != ":memory:":
-            folder = Path(sa_url.database).expanduser().parent
+            file = Path(sa_url.database).expanduser()
+            if not create and not file.is_file():
+                raise StoreError(f"no CDR store at {shown}: {file} does not exist{_MAKE_ONE}")
+            folder = file.parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -358,9 +364,14 @@ class Store:
             with engine.begin() as conn:
                 if create:
                     s.metadata.create_all(conn)
+                elif not sa.inspect(conn).has_table(s.cdr.name):
+                    raise StoreError(f"no CDR store at {shown}: the database has no CDR tables{_MAKE_ONE}")
                 missing = _missing_columns(conn)
                 if missing and create and _upgrade(conn, missing):
                     missing = _missing_columns(conn)
+        except StoreError:
+            engine.dispose()
+            raise
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(
@@ -977,7 +988,7 @@ class Store:
     def analytics_frame(self, after: int | None = None) -> pl.DataFrame:
         """Every CDR (with ``after``: those whose key is greater), one row each in key order
         (`ANALYTICS_COLUMNS`): what the analytics pages filter and aggregate in memory. Read by `fastread`
-        (in parallel key ranges for a SQLite file); the highest MAX_POWER of each CDR comes from its
+        (ConnectorX, in parallel key ranges); the highest MAX_POWER of each CDR comes from its
         charging periods, aggregated in the database."""
         c, p = s.cdr, s.cdr_period
         names = [n for n in ANALYTICS_COLUMNS if n != "max_power_e4"]
@@ -1017,9 +1028,9 @@ class Store:
                      in_process: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The CDRs created in [created_from, created_to), one row each (`EXPORT_COLUMNS`), in the order
         the store received them (``pk``), and the tariff versions they carry (``cdr_pk``, ``seq``,
-        ``tariff_pk``): the one read every export is built from. Read by `fastread` (in parallel for a
-        SQLite file; the parts come back in any order and are put in order by their first key, which
-        costs nothing, where sorting a million wide rows would cost seconds).
+        ``tariff_pk``): the one read every export is built from. Read by `fastread` (by ConnectorX, in key
+        ranges in parallel for a large period; the parts come back in any order and are put in order by
+        their first key, which costs nothing, where sorting a million wide rows would cost seconds).
 
         ``in_process``: for a process that does nothing else meanwhile (`fastread.read`): the engine's
         pooled connections are closed first, and the read runs in this process when none is left open."""
@@ -1432,6 +1443,9 @@ def _parents_first(ous: dict[str, model.OrganizationUnit]) -> list[model.Organiz
     for code in ous:
         place(code, ())
     return ordered
+
+
+_MAKE_ONE = " (check --db or CDR_DB_URL; `import` or `demo` makes a store)"
 
 
 def _missing_columns(conn: Connection) -> list[str]:

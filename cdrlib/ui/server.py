@@ -6,7 +6,8 @@ for plotly building its first figure (its property validators load on first use)
 Streamlit imports to show its first table: about 2–2.5 s on the 2-core machines. This starts the same
 server after doing that once (`warm`), so the first page a person opens costs what any other does. It
 also begins reading the CDRs of an existing store in the background (`cdrlib.ui.data.load_early`): the
-first page then finds them in memory or on their way.
+first page then finds them in memory or on their way. On a first start without a configured store it
+first fills the new default store with the demo dataset (`seed_demo`), showing progress.
 """
 
 from __future__ import annotations
@@ -77,9 +78,50 @@ def load_early() -> bool:
     return data.load_early(chosen.db_url, chosen.reporting_tz) is not None
 
 
+def seed_demo() -> bool:
+    """On a first start without ``CDR_DB_URL``: the demo dataset into the new default store now, with its
+    progress in the terminal, before the server answers (a page run does the same with a progress bar
+    when the app is started without this module). False when a store is configured, the default one
+    already holds CDRs or import batches, or the settings are wrong (the page then says what is wrong)."""
+    from tqdm import tqdm
+
+    from cdrlib import demo, settings, snapshot
+    from cdrlib.errors import CdrError
+    from cdrlib.store import Store
+    from cdrlib.ui import frame
+
+    try:
+        chosen = settings.load()
+        if not chosen.db_url_is_default:
+            return False
+        with Store.open(chosen.db_url) as store:
+            if not frame.needs_demo(store):
+                return False
+            print(f"First start: demo data into {settings.DEFAULT_DB_PATH} (set CDR_DB_URL for a store of "
+                  "your own) ...", flush=True)
+            with tqdm(total=frame.DEMO_CDRS, unit="cdr", desc="demo data", disable=None) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                demo.generate(store, cdrs=frame.DEMO_CDRS, seed=frame.DEMO_SEED, progress=progress,
+                              chunk_size=frame.DEMO_CHUNK_CDRS)
+            snapshot.refresh(store, chosen.reporting_tz)  # the dashboard's copy, as after `demo`
+    except (CdrError, OSError) as exc:
+        print(f"The demo data could not be made ({exc}); the dashboard will say more.", flush=True)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     options = list(sys.argv[1:] if argv is None else argv)
     print(f"Preparing the dashboard ... ({warm():.1f} s)", flush=True)
+    try:
+        seed_demo()
+    except KeyboardInterrupt:
+        print("interrupted: the demo data are incomplete; delete data/cdrs.db* to have them made again", flush=True)
+        return 130
     if load_early():
         print("Reading the CDRs in the background ...", flush=True)
     from streamlit.web import cli

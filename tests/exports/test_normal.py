@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 
@@ -15,7 +17,7 @@ from cdrlib.exports import csvfmt
 from cdrlib.exports import data as export_data
 from cdrlib.store import Store
 from tests.factories import make_cdr, utc
-from tests.test_cli import run
+from tests.test_cli import ROOT, run
 
 FIRST, LAST = dt.date(2024, 3, 1), dt.date(2024, 3, 31)  # Europe/Amsterdam: 2024-02-29T23:00Z .. 03-31T22:00Z
 
@@ -118,3 +120,39 @@ def test_cli_writes_the_file_and_prints_the_counts(store, tmp_path):
     assert bad.returncode == 2 and "after" in bad.stderr
     assert run("export", "normal", "--from", "31-03-2024", "--to", "2024-03-01").returncode == 2
     assert run("export", "normal", "--from", "2024-03-01", "--to", "2024-03-01", "--dialect", "x").returncode == 2
+
+
+def test_cli_refuses_a_store_that_is_not_there_and_creates_nothing(tmp_path):
+    """A mistyped --db must not give an empty export that looks valid (nor a new empty store)."""
+    missing = tmp_path / "typo" / "cdrs.db"
+    for args in (["export", "normal", "--from", "2024-03-01", "--to", "2024-03-31", "-o", str(tmp_path)], ["reprice"]):
+        res = run(*args, "--db", f"sqlite:///{missing}")
+        assert res.returncode == 2, res.stdout
+        assert f"no CDR store at sqlite:///{missing}" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "typo").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_output_folder_checks_come_before_the_work(store, tmp_path):
+    period = ["--from", "2024-03-01", "--to", "2024-03-31", "--db", store.url]
+    res = run("export", "full", *period, "-o", f"{tmp_path / 'missing'}/")
+    assert res.returncode == 2 and "no such folder" in res.stderr
+    assert not (tmp_path / "missing").exists()  # not a file of that name either
+    res = run("export", "full", *period, "-o", str(tmp_path / "missing" / "x.zip"))
+    assert res.returncode == 2 and f"the folder {tmp_path / 'missing'} does not exist" in res.stderr
+    res = run("export", "full", *period, "-o", f"{tmp_path}/")  # an existing folder, written as one
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "cdrs-full_2024-03-01_2024-03-31.zip").is_file()
+
+
+def test_cli_output_cut_short_by_its_reader_is_no_traceback(store, tmp_path):
+    """``python -m cdrlib export ... | head -1``: the reader leaves after one line; the file is whole."""
+    command = [sys.executable, "-m", "cdrlib", "export", "normal", "--from", "2024-03-01", "--to", "2024-03-31",
+               "--db", store.url, "-o", str(tmp_path)]  # fmt: skip
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # gone before the first line
+        error = proc.stderr.read().decode()
+    assert "Traceback" not in error and "BrokenPipe" not in error
+    assert proc.returncode == 141
+    assert zipfile.ZipFile(tmp_path / "cdrs-normal_2024-03-01_2024-03-31.zip").testzip() is None

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import streamlit as st
 
-from cdrlib import demo, errors, settings
+from cdrlib import demo, errors, settings, snapshot
 from cdrlib.store import Store
-from cdrlib.ui import frame, kpi
+from cdrlib.ui import frame, kpi, server
 from tests.ui.conftest import app_test, metrics
 
 DEMO_CDRS = 300
@@ -128,3 +128,42 @@ def test_a_failing_demo_load_is_a_message(default_db: Path, monkeypatch: pytest.
     at = app_test().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == ["cannot write CDRs: disk full"]
+
+
+def test_the_server_start_makes_the_demo_data_before_it_answers(
+    default_db: Path, generated: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cdrlib.ui.server` (what ``scripts/run`` starts) loads the demo data in the terminal, with its
+    progress; the first page then has them at once, without a progress bar of its own."""
+    assert server.seed_demo() is True
+    assert "First start: demo data into" in capsys.readouterr().out
+    with Store.open(f"sqlite:///{default_db}") as store:
+        assert store.count_cdrs() == DEMO_CDRS
+        assert snapshot.paths(store)[0].is_file()  # the dashboard's copy, as after `demo`
+    assert server.seed_demo() is False  # the next start: the store holds CDRs
+    assert len(generated) == 1
+    at = app_test().run()
+    assert not at.exception, at.exception
+    assert len(generated) == 1
+    assert not at.get("progress")
+    assert any("Demo data" in m.value for m in at.sidebar.markdown)
+
+
+def test_the_server_start_leaves_a_configured_store_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, generated: list[dict[str, Any]]
+) -> None:
+    monkeypatch.setenv("CDR_DB_URL", f"sqlite:///{tmp_path / 'mine.db'}")
+    assert server.seed_demo() is False
+    assert generated == []
+    assert not (tmp_path / "mine.db").exists()
+
+
+def test_a_failing_demo_load_at_the_server_start_is_left_to_the_page(
+    default_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(store: Store, **kwargs: Any) -> demo.DemoSummary:
+        raise errors.StoreError("cannot write CDRs: disk full")
+
+    monkeypatch.setattr(demo, "generate", failing)
+    assert server.seed_demo() is False
+    assert "could not be made (cannot write CDRs: disk full)" in capsys.readouterr().out
