@@ -368,7 +368,7 @@ def _objects(path: str, kind: str) -> list[object]:
 
 def _print_summary(report: importer.ImportReport, out: TextIO) -> None:
     print(
-        f"accepted {report.accepted} CDRs ({report.duplicates} of them duplicates), "
+        f"accepted {report.accepted} CDRs ({report.duplicates} of them already stored), "
         f"rejected {report.rejected}, conflicts {report.conflicts}; "
         f"tariffs {report.tariffs}, locations {report.locations}",
         file=out,
@@ -379,8 +379,8 @@ def _print_summary(report: importer.ImportReport, out: TextIO) -> None:
             f"one, {report.unpriced} could not be priced (see the Costs & tariffs page)",
             file=out,
         )
-    for r in report.rejections:
-        print(f"  {'conflict' if r.is_conflict else 'rejected'}: {r.reason}", file=out)
+    for r in report.rejections:  # a conflict's reason says "conflict: ..." itself
+        print(f"  {r.reason}" if r.is_conflict else f"  rejected: {r.reason}", file=out)
 
 
 def _positive_int(text: str) -> int:
