@@ -379,6 +379,13 @@ def _print_summary(report: importer.ImportReport, out: TextIO) -> None:
             f"one, {report.unpriced} could not be priced (see the Costs & tariffs page)",
             file=out,
         )
+    if report.zone_unknown:
+        print(
+            f"time zone: {report.zone_unknown} CDRs have no imported location and their country has several zones "
+            "(or is unknown): their local times use CDR_REPORTING_TZ. Import the locations before their CDRs "
+            "(into a new store, since stored CDRs keep their zone)",
+            file=out,
+        )
     for r in report.rejections:  # a conflict's reason says "conflict: ..." itself
         print(f"  {r.reason}" if r.is_conflict else f"  rejected: {r.reason}", file=out)
 

@@ -39,6 +39,9 @@ class ImportReport:
     locations: int = 0
     price_mismatches: int = 0  # accepted CDRs whose stated total_cost differs from the recomputed one
     unpriced: int = 0  # accepted CDRs the engine could not price (reason kept with the CDR)
+    # accepted CDRs without a known location in a country with several zones (or an unknown one): their
+    # local times use the reporting zone (`enrich`), which may be wrong for them
+    zone_unknown: int = 0
     rejections: list[RejectionRow] = field(default_factory=list)
     batch_pk: int | None = None
 
@@ -57,6 +60,7 @@ class ImportReport:
             "locations": self.locations,
             "price_mismatches": self.price_mismatches,
             "unpriced": self.unpriced,
+            "zone_unknown": self.zone_unknown,
             "rejections": [
                 {"file": r.file, "record": r.position, "id": r.record_id, "reason": r.reason, "field": r.field}
                 for r in self.rejections
@@ -214,7 +218,11 @@ class _FileImport:
             result = self.store.add_cdrs(cdrs, batch_pk=self.report.batch_pk)
             conflicted = {(c.key, c.content_hash) for c in result.conflicts}
             for cdr in cdrs:
-                if cdr.price_check is None or (cdr.key, cdr.content_hash) in conflicted:
+                if (cdr.key, cdr.content_hash) in conflicted:
+                    continue
+                if cdr.time_zone_guessed and cdr.cdr_location.country.upper() not in enrich.SINGLE_ZONE_COUNTRIES:
+                    self.report.zone_unknown += 1
+                if cdr.price_check is None:
                     continue
                 if cdr.price_check.status == model.PRICE_MISMATCH:
                     self.report.price_mismatches += 1

@@ -43,6 +43,7 @@ def test_import_json_summary_and_exit_codes(tmp_path, db):
         "locations": 0,
         "price_mismatches": 0,
         "unpriced": 2,  # the CDRs carry no tariff and name none
+        "zone_unknown": 0,  # the Netherlands have one zone
         "rejections": [],
     }
     mixed = tmp_path / "mixed.json"
@@ -61,6 +62,12 @@ def test_import_plain_summary(tmp_path, db):
     res = run("import", str(path), "--db", db)
     assert res.returncode == 1
     assert "accepted 1 CDRs" in res.stdout and "rejected 1" in res.stdout and "EUX" in res.stdout
+    assert "time zone:" not in res.stdout
+    usa = tmp_path / "usa.json"
+    usa.write_text(json.dumps([cdr(id="NYC", cdr_location=dict(cdr()["cdr_location"], country="USA"))]))
+    res = run("import", str(usa), "--db", db)
+    assert res.returncode == 0, res.stderr
+    assert "time zone: 1 CDRs have no imported location and their country has several zones" in res.stdout
 
 
 def test_usage_errors_exit_2_without_trace(tmp_path, db):

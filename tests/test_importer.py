@@ -149,10 +149,11 @@ def test_location_first_gives_time_zone_and_ou(store, conf, tmp_path):
 def test_unknown_location_guesses_zone_from_country(store, conf, tmp_path):
     c2 = cdr(id="CDR2")
     c2["cdr_location"] = dict(c2["cdr_location"], country="ESP")  # several zones: reporting zone
-    importer.import_files(store, [write(tmp_path / "a.json", [cdr(), c2])], settings=conf)
+    report = importer.import_files(store, [write(tmp_path / "a.json", [cdr(), c2])], settings=conf)
     one, two = store.get_cdr("NL", "XCP", "CDR1"), store.get_cdr("NL", "XCP", "CDR2")
     assert (one.time_zone, one.time_zone_guessed) == ("Europe/Amsterdam", True)
     assert (two.time_zone, two.time_zone_guessed) == (conf.reporting_tz, True)
+    assert report.zone_unknown == 1  # only the Spanish one: the Dutch zone is certain from the country
 
 
 def test_roamed_follows_own_parties(store, tmp_path):
