@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -90,13 +90,11 @@ class _Seeding:
     error: BaseException | None = None
 
     def run(self, store: Store) -> None:
-        from cdrlib import demo  # imported here: only a first start needs the generator
-
         def progress(done: int, total: int) -> None:
             self.done, self.total = done, total
 
         try:
-            demo.generate(store, cdrs=DEMO_CDRS, seed=DEMO_SEED, progress=progress, chunk_size=DEMO_CHUNK_CDRS)
+            generate_demo(store, progress)
         except BaseException as exc:  # handed to the page runs that wait for it, which raise it
             self.error = exc
         finally:
@@ -106,6 +104,14 @@ class _Seeding:
 @st.cache_resource(show_spinner=False)
 def _seeding(url: str) -> _Seeding:
     return _Seeding()
+
+
+def generate_demo(store: Store, progress: Callable[[int, int], None]) -> None:
+    """The first start's demo dataset into ``store``, calling ``progress(done, total)`` as it goes: for a
+    page run (`_Seeding`) and for the server's start (`cdrlib.ui.server.seed_demo`)."""
+    from cdrlib import demo  # imported here: only a first start needs the generator
+
+    demo.generate(store, cdrs=DEMO_CDRS, seed=DEMO_SEED, progress=progress, chunk_size=DEMO_CHUNK_CDRS)
 
 
 def needs_demo(store: Store) -> bool:

@@ -85,7 +85,7 @@ def seed_demo() -> bool:
     already holds CDRs or import batches, or the settings are wrong (the page then says what is wrong)."""
     from tqdm import tqdm
 
-    from cdrlib import demo, settings, snapshot
+    from cdrlib import settings, snapshot
     from cdrlib.errors import CdrError
     from cdrlib.store import Store
     from cdrlib.ui import frame
@@ -105,8 +105,7 @@ def seed_demo() -> bool:
                     bar.total = total
                     bar.update(done - bar.n)
 
-                demo.generate(store, cdrs=frame.DEMO_CDRS, seed=frame.DEMO_SEED, progress=progress,
-                              chunk_size=frame.DEMO_CHUNK_CDRS)
+                frame.generate_demo(store, progress)
             snapshot.refresh(store, chosen.reporting_tz)  # the dashboard's copy, as after `demo`
     except (CdrError, OSError) as exc:
         print(f"The demo data could not be made ({exc}); the dashboard will say more.", flush=True)
