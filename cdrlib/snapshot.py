@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from cdrlib import analytics
-from cdrlib.store import ANALYTICS_COLUMNS, Store
+from cdrlib.store import ANALYTICS_COLUMNS, Store, sqlite_file
 
 FORMAT = 2  # raise when what `analytics.prepare` makes changes (2: categorical texts)
 _log = logging.getLogger(__name__)
@@ -36,10 +36,10 @@ Writer = Callable[[Path, Path, pl.DataFrame, dict[str, Any]], object]  # how a m
 
 def paths(store: Store) -> tuple[Path, Path] | None:
     """(frame, description) beside a SQLite store file; None for other stores."""
-    url = store.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    file = sqlite_file(store.engine.url)
+    if file is None:
         return None
-    db = Path(url.database).expanduser().resolve()
+    db = file.resolve()
     return db.with_name(db.name + ".analytics.parquet"), db.with_name(db.name + ".analytics.json")
 
 

@@ -344,8 +344,8 @@ class Store:
             raise StoreError(f"not a database URL: {url!r} (example: sqlite:///data/cdrs.db)") from exc
         shown = sa_url.render_as_string(hide_password=True)
         is_sqlite = sa_url.get_backend_name() == "sqlite"
-        if is_sqlite and sa_url.database and sa_url.database != ":memory:":
-            file = Path(sa_url.database).expanduser()
+        file = sqlite_file(sa_url)
+        if file is not None:
             if not create and not file.is_file():
                 raise StoreError(f"no CDR store at {shown}: {file} does not exist{_MAKE_ONE}")
             folder = file.parent
@@ -1100,8 +1100,9 @@ class Store:
         return pl.DataFrame(rows, schema=FOUND_COLUMNS, orient="row")
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite file store's URL; None for any other store or a URL that does not parse."""
+def sqlite_file(url: str | sa.URL) -> Path | None:
+    """The file of a SQLite file store's URL (``~`` expanded); None for any other store, an in-memory
+    SQLite or a URL that does not parse. The one place that tells a SQLite file store from the others."""
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError:

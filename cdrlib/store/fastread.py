@@ -52,10 +52,10 @@ def source_url(engine: Engine) -> str | None:
         user = quote(url.username or "", safe="") + (f":{quote(url.password, safe='')}" if url.password else "")
         where = f"{url.host}:{url.port or 5432}"
         return f"postgresql://{user}@{where}/{quote(url.database, safe='')}?cxprotocol=binary"
-    if backend != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    path = os.path.abspath(os.path.expanduser(url.database))
-    return "sqlite://" + urllib.parse.quote(path)
+    from cdrlib.store import sqlite_file  # the package imports this module: not at its top
+
+    file = sqlite_file(url)
+    return None if file is None else "sqlite://" + urllib.parse.quote(os.path.abspath(file))
 
 
 def read(engine: Engine, query: sa.Select[Any], schema: dict[str, pl.DataType], *, rows_hint: int,
